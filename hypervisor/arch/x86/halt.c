@@ -1,0 +1,38 @@
+/* Stopping the machine: for panics, and the QEMU test exit. */
+#include <asm/x86.h>
+#include <mica/cmdline.h>
+#include <asm/arch.h>
+#include <mica/console.h>
+
+/*
+ * "qemu_exit=PORT": on halt, write to QEMU's isa-debug-exit device at PORT
+ * (the tests use 0xf4) so QEMU ends with status (code << 1) | 1.
+ */
+static u32 opt_qemu_exit;
+PARAM_UINT("qemu_exit", opt_qemu_exit);
+
+void arch_qemu_exit(u8 code)
+{
+	if (opt_qemu_exit)
+		outb((u16)opt_qemu_exit, code);
+}
+
+void arch_halt_all(void)
+{
+	/* Exit status 1 from the device means "halted on an error". */
+	arch_qemu_exit(1);
+	for (;;) {
+		local_irq_disable();
+		halt();
+	}
+}
+
+int arch_cpu_id(void)
+{
+	return 0;
+}
+
+u64 arch_boot_ns(void)
+{
+	return 0;
+}

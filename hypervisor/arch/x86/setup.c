@@ -1,0 +1,71 @@
+/*
+ * start_hypervisor: the boot sequence, from the first C instruction on the
+ * boot CPU to the point where dom0 would be started.
+ */
+#include <asm/arch.h>
+#include <asm/layout.h>
+#include <asm/uart.h>
+#include <asm/x86.h>
+#include <mica/bootinfo.h>
+#include <mica/cmdline.h>
+#include <mica/console.h>
+#include <mica/lib.h>
+#include <mica/version.h>
+
+static struct boot_info boot_info;
+
+static char opt_console[16] = "com1";
+static u32 opt_loglvl = LOG_INFO;
+PARAM_STRING("console", opt_console);
+PARAM_UINT("loglvl", opt_loglvl);
+
+extern const struct param __params_start[], __params_end[];
+
+/* Before the direct map exists, the boot tables identity-map the low 4 GiB. */
+static const void *early_phys_read(paddr_t pa, size_t len)
+{
+	if (pa + len < pa || pa + len > GiB(4))
+		return NULL;
+	return (const void *)(uintptr_t)pa;
+}
+
+static void cmdline_warn(const char *msg)
+{
+	pr_warn("command line: %s", msg);
+}
+
+static void console_setup(void)
+{
+	if (!strcmp(opt_console, "com1"))
+		uart_init(COM1_PORT, 115200);
+	else if (!strcmp(opt_console, "com2"))
+		uart_init(COM2_PORT, 115200);
+	else if (!strcmp(opt_console, "none"))
+		uart_disable();
+	else
+		pr_warn("command line: console '%s' unknown (use com1, com2 or none); keeping com1",
+			opt_console);
+}
+
+void start_hypervisor(u32 magic, u32 info)
+{
+	size_t nr_params = (size_t)(__params_end - __params_start);
+	const char *options;
+	int rc;
+
+	uart_init(COM1_PORT, 115200);
+	rc = multiboot_parse(magic, info, early_phys_read, &boot_info);
+	if (rc)
+		panic("not started by a Multiboot loader (magic %#x); boot Mica with GRUB or QEMU -kernel",
+		      magic);
+	options = cmdline_skip_image_name(boot_info.cmdline, __params_start, nr_params);
+	cmdline_parse(options, __params_start, nr_params, cmdline_warn);
+	console_loglevel = opt_loglvl > LOG_DEBUG ? LOG_DEBUG : (int)opt_loglvl;
+	console_setup();
+
+	pr_info("Mica %s (%s) starting, loaded by %s%s%s", MICA_VERSION, MICA_BUILD_INFO,
+		boot_info.loader, boot_info.loader_name[0] ? ": " : "", boot_info.loader_name);
+	pr_info("command line: %s", options);
+
+	panic("nothing more to do yet");
+}

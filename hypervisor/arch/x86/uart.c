@@ -1,0 +1,68 @@
+/* 16550 UART driver for the serial console (COM1 by default, 115200 8N1). */
+#include <asm/x86.h>
+#include <mica/cmdline.h>
+#include <mica/console.h>
+#include <mica/lib.h>
+#include <asm/uart.h>
+
+#define UART_THR 0 /* transmit holding */
+#define UART_RBR 0 /* receive buffer */
+#define UART_IER 1
+#define UART_FCR 2
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LSR 5
+#define UART_DLL 0
+#define UART_DLM 1
+
+#define LSR_DATA_READY 0x01
+#define LSR_THR_EMPTY 0x20
+
+static u16 uart_port; /* 0: no serial console */
+
+void uart_init(u16 port, u32 baud)
+{
+	u16 div = (u16)(115200 / (baud ? baud : 115200));
+
+	outb(port + UART_IER, 0x00);
+	outb(port + UART_LCR, 0x80); /* divisor latch */
+	outb(port + UART_DLL, (u8)div);
+	outb(port + UART_DLM, (u8)(div >> 8));
+	outb(port + UART_LCR, 0x03); /* 8N1 */
+	outb(port + UART_FCR, 0x07); /* FIFOs on and cleared */
+	outb(port + UART_MCR, 0x03); /* DTR, RTS */
+	/* A missing UART reads back all ones: stay silent rather than spin. */
+	uart_port = inb(port + UART_LSR) == 0xff ? 0 : port;
+}
+
+void uart_disable(void)
+{
+	uart_port = 0;
+}
+
+static void uart_putc(char c)
+{
+	unsigned int spins = 0;
+
+	while (!(inb(uart_port + UART_LSR) & LSR_THR_EMPTY) && ++spins < 100000)
+		cpu_relax();
+	outb(uart_port + UART_THR, (u8)c);
+}
+
+void arch_console_write(const char *s, size_t n)
+{
+	if (!uart_port)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			uart_putc('\r');
+		uart_putc(s[i]);
+	}
+}
+
+int uart_getc(void)
+{
+	if (!uart_port || !(inb(uart_port + UART_LSR) & LSR_DATA_READY))
+		return -1;
+	return inb(uart_port + UART_RBR);
+}

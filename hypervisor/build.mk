@@ -1,0 +1,34 @@
+# Builds the hypervisor image build/mica.elf. Included by the top-level Makefile.
+
+HV_CC := clang
+HV_LD := ld.lld
+HV_GIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+HV_CFLAGS := --target=x86_64-unknown-none-elf -std=gnu11 -O2 -g \
+	-ffreestanding -fno-builtin -fno-stack-protector -fno-common \
+	-fpie -fvisibility=hidden -mno-red-zone -mgeneral-regs-only \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wno-unused-parameter \
+	-Ihypervisor/include -MMD -MP \
+	'-DMICA_BUILD_INFO="$(HV_GIT), clang"'
+HV_ASFLAGS := --target=x86_64-unknown-none-elf -Ihypervisor/include -MMD -MP -D__ASSEMBLY__
+HV_LDFLAGS := -nostdlib -static --no-pie -z max-page-size=4096 -z noexecstack \
+	--no-dynamic-linker -T hypervisor/linker.ld
+
+HV_SRCS := $(shell find hypervisor -name '*.c' -o -name '*.S' | sort)
+HV_OBJS := $(patsubst %,build/%.o,$(HV_SRCS))
+
+build/hypervisor/%.c.o: hypervisor/%.c
+	@mkdir -p $(dir $@)
+	$(HV_CC) $(HV_CFLAGS) -c $< -o $@
+
+build/hypervisor/%.S.o: hypervisor/%.S
+	@mkdir -p $(dir $@)
+	$(HV_CC) $(HV_ASFLAGS) -c $< -o $@
+
+build/mica.elf: $(HV_OBJS) hypervisor/linker.ld scripts/check-image.py
+	$(HV_LD) $(HV_LDFLAGS) $(HV_OBJS) -o $@.tmp
+	python3 scripts/check-image.py $@.tmp
+	mv $@.tmp $@
+
+-include $(HV_OBJS:.o=.d)

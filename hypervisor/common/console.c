@@ -1,0 +1,135 @@
+/* Leveled, timestamped logging to the serial console and the log ring. */
+#include <stdarg.h>
+#include <mica/console.h>
+#include <mica/lib.h>
+#include <mica/spinlock.h>
+
+int console_loglevel = LOG_INFO;
+
+static spinlock_t console_lock = SPINLOCK_INIT;
+static volatile int report_cpu = -1; /* CPU holding the console for a report */
+
+#define LOG_RING_SIZE (64 * 1024)
+static char log_ring[LOG_RING_SIZE];
+static u64 log_written; /* bytes ever logged; guarded by console_lock */
+
+static const char level_tag[] = "EWID";
+
+static void log_append(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		log_ring[(log_written + i) % LOG_RING_SIZE] = s[i];
+	log_written += n;
+}
+
+static void emit(const char *s, size_t n)
+{
+	log_append(s, n);
+	arch_console_write(s, n);
+}
+
+static void lock(void)
+{
+	if (report_cpu == arch_cpu_id())
+		return;
+	spin_lock(&console_lock);
+}
+
+static void unlock(void)
+{
+	if (report_cpu == arch_cpu_id())
+		return;
+	spin_unlock(&console_lock);
+}
+
+static void vprintk(int level, const char *fmt, va_list ap)
+{
+	char line[512];
+	int hdr, len;
+	u64 ns = arch_boot_ns();
+
+	hdr = snprintf(line, sizeof(line), "(mica) [%5llu.%06llu] %c: ",
+		       (unsigned long long)(ns / 1000000000),
+		       (unsigned long long)(ns / 1000 % 1000000),
+		       level_tag[level < 0 ? 0 : level > 3 ? 3 : level]);
+	len = vsnprintf(line + hdr, sizeof(line) - (size_t)hdr, fmt, ap);
+	len = hdr + len;
+	if (len >= (int)sizeof(line) - 1) {
+		len = (int)sizeof(line) - 1;
+		line[len - 1] = '\n';
+	} else if (line[len - 1] != '\n') {
+		line[len++] = '\n';
+		line[len] = '\0';
+	}
+	lock();
+	emit(line, (size_t)len);
+	unlock();
+}
+
+void printk(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > console_loglevel)
+		return;
+	va_start(ap, fmt);
+	vprintk(level, fmt, ap);
+	va_end(ap);
+}
+
+void console_puts(const char *s)
+{
+	lock();
+	emit(s, strlen(s));
+	unlock();
+}
+
+void console_lock_for_report(void)
+{
+	u64 spins = 0;
+
+	while (!spin_trylock(&console_lock)) {
+		/* The holder may have died mid-line: take over after a while. */
+		if (++spins > 100000000) {
+			console_lock = (spinlock_t)SPINLOCK_INIT;
+			continue;
+		}
+		spin_pause();
+	}
+	report_cpu = arch_cpu_id();
+}
+
+void console_unlock_for_report(void)
+{
+	report_cpu = -1;
+	spin_unlock(&console_lock);
+}
+
+size_t console_read_log(char *buf, size_t size, u64 *offset)
+{
+	size_t n = 0;
+
+	spin_lock(&console_lock);
+	if (*offset + LOG_RING_SIZE < log_written)
+		*offset = log_written - LOG_RING_SIZE;
+	while (n < size && *offset < log_written) {
+		buf[n++] = log_ring[*offset % LOG_RING_SIZE];
+		(*offset)++;
+	}
+	spin_unlock(&console_lock);
+	return n;
+}
+
+void panic(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	console_lock_for_report();
+	printk(LOG_ERR, "PANIC on CPU%d: %s", arch_cpu_id(), msg);
+	console_unlock_for_report();
+	arch_halt_all();
+}

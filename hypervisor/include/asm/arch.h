@@ -1,0 +1,13 @@
+/* Functions shared between the parts of arch/x86 (not used by common/). */
+#ifndef ASM_ARCH_H
+#define ASM_ARCH_H
+
+#include <mica/types.h>
+
+/* Writes code to QEMU's isa-debug-exit port if "qemu_exit=" named one. */
+void arch_qemu_exit(u8 code);
+
+/* The C entry point, called by head.S on the boot CPU. */
+void start_hypervisor(u32 magic, u32 info) __noreturn;
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * The hypervisor log: leveled, timestamped messages to the serial console
+ * and to an in-memory ring that the control domain can read later.
+ */
+#ifndef MICA_CONSOLE_H
+#define MICA_CONSOLE_H
+
+#include <mica/types.h>
+
+enum log_level {
+	LOG_ERR = 0,
+	LOG_WARN = 1,
+	LOG_INFO = 2,
+	LOG_DEBUG = 3,
+};
+
+/* Messages above this level are dropped (set by "loglvl="). */
+extern int console_loglevel;
+
+void printk(int level, const char *fmt, ...) __printf(2, 3);
+#define pr_err(...) printk(LOG_ERR, __VA_ARGS__)
+#define pr_warn(...) printk(LOG_WARN, __VA_ARGS__)
+#define pr_info(...) printk(LOG_INFO, __VA_ARGS__)
+#define pr_debug(...) printk(LOG_DEBUG, __VA_ARGS__)
+
+/*
+ * Prints, then stops the machine (arch_halt_all): reserved for the
+ * hypervisor's own broken invariants, never for guest input.
+ */
+void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
+
+#define BUG_ON(cond)                                                     \
+	do {                                                             \
+		if (unlikely(cond))                                      \
+			panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond); \
+	} while (0)
+
+/*
+ * Take the console for a multi-line report (exception dumps): while held,
+ * other CPUs' printk waits, so the report is not interleaved. Breaks a
+ * lock held by a CPU that died with it after a bounded wait.
+ */
+void console_lock_for_report(void);
+void console_unlock_for_report(void);
+/* Writes raw text, without level filtering or timestamps. */
+void console_puts(const char *s);
+
+/*
+ * Copies up to size bytes of the log ring starting at *offset (an absolute
+ * count of bytes ever logged) to buf and advances *offset; returns bytes
+ * copied. Text older than the ring's capacity is skipped.
+ */
+size_t console_read_log(char *buf, size_t size, u64 *offset);
+
+/* Arch hooks. */
+void arch_console_write(const char *s, size_t n);
+u64 arch_boot_ns(void);   /* nanoseconds since boot, 0 until the clock is calibrated */
+int arch_cpu_id(void);    /* index of the running CPU, 0 before SMP starts */
+void arch_halt_all(void) __noreturn;
+
+#endif
