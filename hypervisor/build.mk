@@ -26,8 +26,23 @@ build/hypervisor/%.S.o: hypervisor/%.S
 	@mkdir -p $(dir $@)
 	$(HV_CC) $(HV_ASFLAGS) -c $< -o $@
 
-build/mica.elf: $(HV_OBJS) hypervisor/linker.ld scripts/check-image.py
-	$(HV_LD) $(HV_LDFLAGS) $(HV_OBJS) -o $@.tmp
+# Two link passes: the second embeds the symbol table of the first for
+# backtraces. The table lives after .text, so no code address moves.
+build/symtab-empty.S: scripts/gen-symtab.py
+	@mkdir -p build
+	python3 scripts/gen-symtab.py - $@
+
+build/mica-pass1.elf: $(HV_OBJS) build/symtab-empty.S.o hypervisor/linker.ld
+	$(HV_LD) $(HV_LDFLAGS) $(HV_OBJS) build/symtab-empty.S.o -o $@
+
+build/symtab.S: build/mica-pass1.elf scripts/gen-symtab.py
+	python3 scripts/gen-symtab.py $< $@
+
+build/%.S.o: build/%.S
+	$(HV_CC) $(HV_ASFLAGS) -c $< -o $@
+
+build/mica.elf: build/mica-pass1.elf build/symtab.S.o scripts/check-image.py
+	$(HV_LD) $(HV_LDFLAGS) $(HV_OBJS) build/symtab.S.o -o $@.tmp
 	python3 scripts/check-image.py $@.tmp
 	mv $@.tmp $@
 

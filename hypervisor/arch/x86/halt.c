@@ -26,13 +26,3 @@ void arch_halt_all(void)
 		halt();
 	}
 }
-
-int arch_cpu_id(void)
-{
-	return 0;
-}
-
-u64 arch_boot_ns(void)
-{
-	return 0;
-}

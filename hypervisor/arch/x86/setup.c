@@ -4,11 +4,15 @@
  */
 #include <asm/arch.h>
 #include <asm/layout.h>
+#include <asm/percpu.h>
+#include <asm/smp.h>
+#include <asm/time.h>
 #include <asm/uart.h>
 #include <asm/x86.h>
 #include <mica/bootinfo.h>
 #include <mica/cmdline.h>
 #include <mica/console.h>
+#include <mica/frame.h>
 #include <mica/lib.h>
 #include <mica/version.h>
 
@@ -67,5 +71,20 @@ void start_hypervisor(u32 magic, u32 info)
 		boot_info.loader, boot_info.loader_name[0] ? ": " : "", boot_info.loader_name);
 	pr_info("command line: %s", options);
 
-	panic("nothing more to do yet");
+	time_init();
+	memory_init(&boot_info);
+	trigger_test_fault();
+	smp_init(&boot_info);
+
+	pr_info("Mica %s ready: %u CPUs, %llu MiB RAM, %u modules", MICA_VERSION, nr_cpus_online,
+		(unsigned long long)(frames_total() >> 8), boot_info.nr_mods);
+	if (boot_info.mods_dropped)
+		pr_warn("%u boot modules beyond the first %u were ignored", boot_info.mods_dropped,
+			BOOT_MAX_MODULES);
+	if (!boot_info.nr_mods) {
+		pr_info("no dom0 kernel given: add the dom0 kernel as the first Multiboot module");
+		arch_qemu_exit(0);
+	}
+	for (;;)
+		safe_halt();
 }

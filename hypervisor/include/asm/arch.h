@@ -10,4 +10,15 @@ void arch_qemu_exit(u8 code);
 /* The C entry point, called by head.S on the boot CPU. */
 void start_hypervisor(u32 magic, u32 info) __noreturn;
 
+struct boot_info;
+/*
+ * Prints the memory map, builds the idle page tables, loads the boot
+ * CPU's descriptor tables and starts the frame allocator with every free
+ * RAM frame. Boot CPU only.
+ */
+void memory_init(const struct boot_info *bi);
+
+/* Provokes the exception named by "test_fault=", if any (tests only). */
+void trigger_test_fault(void);
+
 #endif

@@ -5,6 +5,7 @@
  * else belongs to the guest.
  *
  *  slot 256  0xffff800000000000  read-only machine-to-phys table (guest visible)
+ *  slot 258  0xffff810000000000  per-CPU GDT windows, 64 KiB each
  *  slot 261  0xffff828000000000  hypervisor image: VA = IMAGE_VIRT_OFFSET + PA
  *  slot 262+ 0xffff830000000000  direct map of all RAM: VA = DIRECTMAP_BASE + PA
  *
@@ -19,6 +20,9 @@
 #define RO_MPT_VIRT_START 0xffff800000000000
 #define RO_MPT_VIRT_END 0xffff808000000000
 
+#define GDT_VIRT_BASE 0xffff810000000000
+#define GDT_VIRT(cpu) (GDT_VIRT_BASE + (u64)(cpu) * 0x10000)
+
 #define IMAGE_VIRT_OFFSET 0xffff828000000000
 #define IMAGE_PHYS_BASE 0x200000
 
@@ -31,6 +35,8 @@
 #define IST_DF_TOP 4096
 #define IST_NMI_TOP 8192
 #define IST_MC_TOP 12288
+
+#define CPU_INFO_SIZE 64 /* sizeof(struct cpu_info), checked in percpu.h */
 
 #define MAX_CPUS 64
 

@@ -6,6 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The hypervisor is one static image linked high in the address space:
+ * every symbol is local to it, so references are plain RIP-relative ones,
+ * never through a GOT (whose relaxation would need 32-bit addresses).
+ */
+#pragma GCC visibility push(hidden)
+
 typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;

@@ -56,11 +56,11 @@ mb2_header_end:
 boot_entry32:
 	cli
 	cld
-	movl $PHYS(boot_stack_top), %esp
+	movl $PHYS(boot_stack_top - CPU_INFO_SIZE), %esp
 	movl %eax, %ebp             /* loader magic */
 
 	/* Zero the BSS above the boot stack (the loader should have, too). */
-	movl $PHYS(boot_stack_top), %edi
+	movl $PHYS(boot_stack_top - CPU_INFO_SIZE), %edi
 	movl $PHYS(__bss_end), %ecx
 	subl %edi, %ecx
 	xorl %eax, %eax
@@ -127,7 +127,7 @@ boot_entry64:
 	movl %eax, %ss
 	movl %eax, %fs
 	movl %eax, %gs
-	movabsq $boot_stack_top, %rsp
+	movabsq $(boot_stack_top - CPU_INFO_SIZE), %rsp
 	movabsq $start_hypervisor, %rax
 	xorl %ebp, %ebp
 	pushq $0                    /* ends the backtrace */
