@@ -23,6 +23,12 @@ static u32 opt_loglvl = LOG_INFO;
 PARAM_STRING("console", opt_console);
 PARAM_UINT("loglvl", opt_loglvl);
 
+/* dom0's memory (0: all the hypervisor does not need) and vCPU count. */
+static u64 opt_dom0_mem;
+static u32 opt_dom0_vcpus = 1;
+PARAM_SIZE("dom0_mem", opt_dom0_mem);
+PARAM_UINT("dom0_vcpus", opt_dom0_vcpus);
+
 extern const struct param __params_start[], __params_end[];
 
 /* Before the direct map exists, the boot tables identity-map the low 4 GiB. */
@@ -76,14 +82,25 @@ void start_hypervisor(u32 magic, u32 info)
 	trigger_test_fault();
 	smp_init(&boot_info);
 
-	pr_info("Mica %s ready: %u CPUs, %llu MiB RAM, %u modules", MICA_VERSION, nr_cpus_online,
-		(unsigned long long)(frames_total() >> 8), boot_info.nr_mods);
+	pr_info("Mica %s ready: %u CPU%s, %llu MiB RAM, %u module%s", MICA_VERSION,
+		nr_cpus_online, nr_cpus_online == 1 ? "" : "s",
+		(unsigned long long)(frames_total() >> 8), boot_info.nr_mods,
+		boot_info.nr_mods == 1 ? "" : "s");
 	if (boot_info.mods_dropped)
 		pr_warn("%u boot modules beyond the first %u were ignored", boot_info.mods_dropped,
 			BOOT_MAX_MODULES);
 	if (!boot_info.nr_mods) {
 		pr_info("no dom0 kernel given: add the dom0 kernel as the first Multiboot module");
 		arch_qemu_exit(0);
+	} else {
+		const struct boot_module *k = &boot_info.mods[0];
+
+		pr_info("dom0 kernel: %llu KiB module '%s'%s; dom0_mem=%llu MiB, dom0_vcpus=%u",
+			(unsigned long long)((k->end - k->start) >> 10), k->cmdline,
+			boot_info.nr_mods > 1 ? " with an initrd" : "",
+			(unsigned long long)(opt_dom0_mem >> 20), opt_dom0_vcpus);
+		pr_warn("this build cannot start dom0 yet: the PV domain builder is not written");
+		arch_qemu_exit(1);
 	}
 	for (;;)
 		safe_halt();
