@@ -28,25 +28,28 @@ static void emit(const char *s, size_t n)
 	arch_console_write(s, n);
 }
 
-static void lock(void)
+/* Interrupts stay off while the lock is held, so a handler that logs cannot deadlock. */
+static u64 lock(void)
 {
-	if (report_cpu == arch_cpu_id())
-		return;
-	spin_lock(&console_lock);
+	u64 flags = arch_irq_save();
+
+	if (report_cpu != arch_cpu_id())
+		spin_lock(&console_lock);
+	return flags;
 }
 
-static void unlock(void)
+static void unlock(u64 flags)
 {
-	if (report_cpu == arch_cpu_id())
-		return;
-	spin_unlock(&console_lock);
+	if (report_cpu != arch_cpu_id())
+		spin_unlock(&console_lock);
+	arch_irq_restore(flags);
 }
 
 static void vprintk(int level, const char *fmt, va_list ap)
 {
 	char line[512];
 	int hdr, len;
-	u64 ns = arch_boot_ns();
+	u64 ns = arch_boot_ns(), flags;
 
 	hdr = snprintf(line, sizeof(line), "(mica) [%5llu.%06llu] %c: ",
 		       (unsigned long long)(ns / 1000000000),
@@ -61,9 +64,9 @@ static void vprintk(int level, const char *fmt, va_list ap)
 		line[len++] = '\n';
 		line[len] = '\0';
 	}
-	lock();
+	flags = lock();
 	emit(line, (size_t)len);
-	unlock();
+	unlock(flags);
 }
 
 void printk(int level, const char *fmt, ...)
@@ -79,15 +82,17 @@ void printk(int level, const char *fmt, ...)
 
 void console_puts(const char *s)
 {
-	lock();
+	u64 flags = lock();
+
 	emit(s, strlen(s));
-	unlock();
+	unlock(flags);
 }
 
 void console_lock_for_report(void)
 {
 	u64 spins = 0;
 
+	arch_irq_save();
 	while (!spin_trylock(&console_lock)) {
 		/* The holder may have died mid-line: take over after a while. */
 		if (++spins > 100000000) {
@@ -108,15 +113,15 @@ void console_unlock_for_report(void)
 size_t console_read_log(char *buf, size_t size, u64 *offset)
 {
 	size_t n = 0;
+	u64 flags = lock();
 
-	spin_lock(&console_lock);
 	if (*offset + LOG_RING_SIZE < log_written)
 		*offset = log_written - LOG_RING_SIZE;
 	while (n < size && *offset < log_written) {
 		buf[n++] = log_ring[*offset % LOG_RING_SIZE];
 		(*offset)++;
 	}
-	spin_unlock(&console_lock);
+	unlock(flags);
 	return n;
 }
 

@@ -2,6 +2,7 @@
 #include <asm/x86.h>
 #include <mica/cmdline.h>
 #include <asm/arch.h>
+#include <asm/irq.h>
 #include <mica/console.h>
 
 /*
@@ -17,8 +18,20 @@ void arch_qemu_exit(u8 code)
 		outb((u16)opt_qemu_exit, code);
 }
 
+u64 arch_irq_save(void)
+{
+	return local_irq_save();
+}
+
+void arch_irq_restore(u64 flags)
+{
+	local_irq_restore(flags);
+}
+
 void arch_halt_all(void)
 {
+	local_irq_disable();
+	smp_send_stop();
 	/* Exit status 1 from the device means "halted on an error". */
 	arch_qemu_exit(1);
 	for (;;) {

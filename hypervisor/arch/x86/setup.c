@@ -79,12 +79,12 @@ void start_hypervisor(u32 magic, u32 info)
 
 	time_init();
 	memory_init(&boot_info);
-	trigger_test_fault();
 	smp_init(&boot_info);
+	trigger_test_fault();
 
 	pr_info("Mica %s ready: %u CPU%s, %llu MiB RAM, %u module%s", MICA_VERSION,
 		nr_cpus_online, nr_cpus_online == 1 ? "" : "s",
-		(unsigned long long)(frames_total() >> 8), boot_info.nr_mods,
+		(unsigned long long)(usable_ram_bytes >> 20), boot_info.nr_mods,
 		boot_info.nr_mods == 1 ? "" : "s");
 	if (boot_info.mods_dropped)
 		pr_warn("%u boot modules beyond the first %u were ignored", boot_info.mods_dropped,

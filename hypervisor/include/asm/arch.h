@@ -17,6 +17,8 @@ struct boot_info;
  * RAM frame. Boot CPU only.
  */
 void memory_init(const struct boot_info *bi);
+/* Usable RAM in the firmware's map, set by memory_init. */
+extern u64 usable_ram_bytes;
 
 /* Provokes the exception named by "test_fault=", if any (tests only). */
 void trigger_test_fault(void);

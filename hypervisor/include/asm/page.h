@@ -47,8 +47,9 @@ extern paddr_t idle_pt_root;
 
 /*
  * Builds the idle page tables and switches the boot CPU to them: the direct
- * map of [0, 1 MiB) and of every range in map[0..n) (RAM, ACPI tables,
- * modules), the image with W^X permissions, and empty L3s for every
+ * map of [0, 1 MiB), of every RAM range in map[0..n) (write-back, large
+ * pages where possible) and of firmware-reserved ranges below 4 GiB
+ * (uncached: ACPI tables, device registers), the image with W^X permissions, and empty L3s for every
  * hypervisor L4 slot so later mappings show up in all address spaces.
  * Page-table pages come from alloc_page, which must return a page below
  * 4 GiB (it is reached through the boot identity map and zeroed here). The boot identity map

@@ -36,8 +36,8 @@ void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 	} while (0)
 
 /*
- * Take the console for a multi-line report (exception dumps): while held,
- * other CPUs' printk waits, so the report is not interleaved. Breaks a
+ * Take the console for a multi-line report (exception dumps), with
+ * interrupts off for good: while held, other CPUs' printk waits, so the report is not interleaved. Breaks a
  * lock held by a CPU that died with it after a bounded wait.
  */
 void console_lock_for_report(void);
@@ -56,6 +56,8 @@ size_t console_read_log(char *buf, size_t size, u64 *offset);
 void arch_console_write(const char *s, size_t n);
 u64 arch_boot_ns(void);   /* nanoseconds since boot, 0 until the clock is calibrated */
 int arch_cpu_id(void);    /* index of the running CPU, 0 before SMP starts */
-void arch_halt_all(void) __noreturn;
+void arch_halt_all(void) __noreturn; /* stops every CPU */
+u64 arch_irq_save(void);  /* disables interrupts, returns the previous state */
+void arch_irq_restore(u64 flags);
 
 #endif

@@ -17,6 +17,7 @@ extern char __image_end[];
 extern char boot_stack[];
 
 static struct memmap boot_memmap;
+u64 usable_ram_bytes;
 
 /* Page-table pages while building the direct map: reachable through the boot identity map. */
 static paddr_t early_page(void)
@@ -50,7 +51,8 @@ void memory_init(const struct boot_info *bi)
 		panic("the boot loader gave no memory map");
 
 	memmap_init(&boot_memmap, bi->mem, bi->nr_mem);
-	usable_kib = memmap_total(&boot_memmap, MEM_USABLE) >> 10;
+	usable_ram_bytes = memmap_total(&boot_memmap, MEM_USABLE);
+	usable_kib = usable_ram_bytes >> 10;
 
 	/* The first MiB holds firmware data and the secondary-CPU trampoline. */
 	reserve(0, MiB(1), MEM_RESERVED, "low memory");

@@ -12,6 +12,7 @@
 #include <mica/errno.h>
 #include <mica/frame.h>
 #include <mica/lib.h>
+#include <mica/memmap.h>
 #include <mica/spinlock.h>
 
 paddr_t idle_pt_root;
@@ -182,14 +183,32 @@ void paging_init(const struct mem_region *map, unsigned int n, paddr_t (*alloc_p
 	for (unsigned int i = 0; i < n; i++) {
 		paddr_t s = ALIGN_DOWN(map[i].base, PAGE_SIZE);
 		paddr_t e = ALIGN_UP(map[i].base + map[i].size, PAGE_SIZE);
+		bool ram = memmap_type_is_ram(map[i].type);
+		u64 flags = PTE_W | PTE_NX | PTE_G;
 
 		if (e <= MiB(1))
 			continue;
 		if (s < MiB(1))
 			s = MiB(1);
+		/*
+		 * Firmware-reserved ranges below 4 GiB hold ACPI tables and
+		 * device registers: map them uncached, one page at a time, so
+		 * a later map_mmio of a device page just replaces its entry.
+		 * Reserved ranges above 4 GiB are left out.
+		 */
+		if (!ram) {
+			if (s >= GiB(4))
+				continue;
+			e = MIN(e, GiB(4));
+			flags |= PTE_PCD | PTE_PWT;
+			for (; s < e; s += PAGE_SIZE)
+				if (map_one(DIRECTMAP_BASE + s, s, L1_SHIFT, flags))
+					panic("out of memory while mapping firmware ranges");
+			continue;
+		}
 		if (e > DIRECTMAP_END - DIRECTMAP_BASE)
 			panic("RAM at %#llx is beyond the direct map", (unsigned long long)e);
-		if (map_range(DIRECTMAP_BASE + s, s, e - s, PTE_W | PTE_NX | PTE_G))
+		if (map_range(DIRECTMAP_BASE + s, s, e - s, flags))
 			panic("out of memory while building the direct map");
 	}
 	map_image();
