@@ -1,14 +1,14 @@
 # Mica: top-level build. `make help` lists the targets.
 
 .DEFAULT_GOAL := all
-.PHONY: all help setup iso run test bench clean
+.PHONY: all help setup iso run test bench clean FORCE
 
 all: build/mica.elf
 
 help:
 	@echo "make          build the hypervisor (build/mica.elf)"
 	@echo "make iso      build a GRUB-bootable CD image (build/mica.iso)"
-	@echo "make run      boot Mica under QEMU on this terminal"
+	@echo "make run      boot Mica under QEMU on this terminal (quit: Ctrl-A X)"
 	@echo "make test     run every test suite; ends with 'N passed, N failed'"
 	@echo "make bench    run the benchmarks"
 	@echo "make setup    install the Debian packages the build and tests need"
@@ -18,6 +18,45 @@ include hypervisor/build.mk
 
 setup:
 	@scripts/setup.sh
+
+# --- the GRUB CD image -------------------------------------------------------
+# ISO_MODULES are the Multiboot modules, in order: the dom0 kernel first, then
+# its initramfs. Add them here (and as prerequisites they are rebuilt first);
+# scripts/mkiso.sh gives each a module2/module line in both menu entries.
+ISO_CMDLINE ?= console=com1 loglvl=2
+ISO_TIMEOUT ?= 1
+ISO_MODULES :=
+
+iso: build/mica.iso
+
+build/mica.iso: build/mica.elf $(ISO_MODULES) build/iso.args scripts/mkiso.sh scripts/grub.cfg
+	scripts/mkiso.sh -o $@ -c '$(ISO_CMDLINE)' -t $(ISO_TIMEOUT) build/mica.elf $(ISO_MODULES)
+
+# Rebuilds the image when the settings above change.
+build/iso.args: FORCE
+	@mkdir -p $(@D)
+	@echo '$(ISO_CMDLINE) | $(ISO_TIMEOUT) | $(ISO_MODULES)' | cmp -s - $@ || \
+		echo '$(ISO_CMDLINE) | $(ISO_TIMEOUT) | $(ISO_MODULES)' > $@
+
+# --- running and testing -----------------------------------------------------
+# setup runs first and alone: it may install the compiler the build needs.
+QEMU ?= qemu-system-x86_64
+RUN_QEMU_ARGS := -accel tcg -cpu max -smp 2 -m 1G -nographic -no-reboot
+RUN_CMDLINE ?=
+
+run: setup
+	@$(MAKE) --no-print-directory all
+	@echo "Booting build/mica.elf under QEMU: the serial console follows."
+	@echo "Quit with Ctrl-A X (Ctrl-A C toggles the QEMU monitor)."
+	$(QEMU) $(RUN_QEMU_ARGS) -kernel build/mica.elf $(if $(RUN_CMDLINE),-append '$(RUN_CMDLINE)')
+
+test: setup
+	@$(MAKE) --no-print-directory all iso
+	python3 tests/run.py
+
+bench: all
+	@if [ -x tests/bench/run.sh ]; then tests/bench/run.sh; \
+	else echo "no benchmarks yet (tests/bench/run.sh)"; fi
 
 clean:
 	rm -rf build

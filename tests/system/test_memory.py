@@ -1,0 +1,64 @@
+"""The firmware memory map and the memory the hypervisor reports, checked exactly
+against the RAM QEMU was given."""
+from systest import MEMORY, MEMORY_MAP, NO_DOM0, TestFailure, params, ready
+
+KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
+LEGACY_HOLE = (640 * KiB, 1 * MiB)      # VGA memory and ROMs: never RAM
+SIZES = {"256M": 256 * MiB, "1G": 1 * GiB, "5G": 5 * GiB}
+
+
+def ram_ranges(ram):
+    """Where QEMU's pc machine puts `ram` bytes: all of it below 4 GiB if it is
+    under 3.5 GiB, else 3 GiB below and the rest from 4 GiB up. Below 4 GiB,
+    the 640 KiB-1 MiB legacy hole is not RAM; above the low part is the PCI hole."""
+    low = ram if ram < 0xE0000000 else 3 * GiB
+    ranges = [(0, LEGACY_HOLE[0]), (LEGACY_HOLE[1], low)]
+    if ram > low:
+        ranges.append((4 * GiB, 4 * GiB + ram - low))
+    return ranges
+
+
+def overlap(a, b):
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+@params(*SIZES)
+def test_memory_map(t, size):
+    """Usable plus firmware-reserved RAM in the map adds up to exactly -m less
+    the legacy hole (the PCI hole is not RAM); no usable region lies outside
+    RAM; the 'memory:' line's usable total is the map's."""
+    ram = SIZES[size]
+    result = t.boot(memory=size, expect=[MEMORY_MAP, MEMORY, ready(), NO_DOM0])
+    regions = [(int(m[1], 16), int(m[2], 16), m[3]) for m in result.find_all(MEMORY_MAP)]
+    ranges = ram_ranges(ram)
+    problems = []
+
+    for (s1, e1, _), (s2, e2, _) in zip(regions, regions[1:]):
+        if s2 < e1:
+            problems.append(f"regions {s1:#x}-{e1:#x} and {s2:#x}-{e2:#x} overlap "
+                            "or are out of order")
+    for start, end, kind in regions:
+        if end <= start:
+            problems.append(f"empty or reversed region {start:#x}-{end:#x}")
+        inside = sum(overlap((start, end), r) for r in ranges)
+        if kind == "usable" and inside != end - start:
+            problems.append(f"usable region {start:#x}-{end:#x} is partly outside RAM "
+                            f"({(end - start - inside) // KiB} KiB in a hole or above RAM)")
+
+    counted = sum(overlap((s, e), r) for s, e, _ in regions for r in ranges)
+    expected = ram - (LEGACY_HOLE[1] - LEGACY_HOLE[0])
+    if counted != expected:
+        problems.append(f"the map covers {counted // KiB} KiB of RAM; QEMU gave "
+                        f"{ram // KiB} KiB, {expected // KiB} KiB outside the legacy hole "
+                        f"(difference {(expected - counted) // KiB} KiB)")
+
+    usable_map = sum(e - s for s, e, kind in regions if kind == "usable")
+    usable, hypervisor, modules, free = (int(x) for x in result.find(MEMORY).groups())
+    if usable * KiB != usable_map:
+        problems.append(f"'memory:' says {usable} KiB usable; the map's usable regions "
+                        f"add up to {usable_map // KiB} KiB")
+    if hypervisor + modules + free != usable:
+        problems.append(f"'memory:' parts do not add up: {hypervisor} hypervisor + "
+                        f"{modules} modules + {free} free != {usable} usable KiB")
+    if problems:
+        raise TestFailure("\n".join(problems), result)
