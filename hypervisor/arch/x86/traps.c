@@ -146,7 +146,7 @@ PARAM_STRING("test_fault", opt_test_fault);
 void trigger_test_fault(void)
 {
 	volatile u64 *bad = (volatile u64 *)0xffff8000dead0000UL;
-	volatile int zero = 0;
+	u32 zero = 0;
 
 	if (!opt_test_fault[0])
 		return;
@@ -156,9 +156,9 @@ void trigger_test_fault(void)
 	else if (!strcmp(opt_test_fault, "ud"))
 		__asm__ volatile("ud2");
 	else if (!strcmp(opt_test_fault, "gp"))
-		wrmsr(0xdeadbeef, 0);
+		*(volatile u64 *)0x0000800000000000UL = 1; /* non-canonical */
 	else if (!strcmp(opt_test_fault, "de"))
-		pr_info("%d", 1 / zero);
+		__asm__ volatile("divl %0" : : "r"(zero), "a"(1), "d"(0));
 	else if (!strcmp(opt_test_fault, "df"))
 		/* Lose the stack, then fault: the #PF cannot be delivered. */
 		__asm__ volatile("movq $0xffff8000dead0000, %%rsp\n\tpushq $0" ::: "memory");
