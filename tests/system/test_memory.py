@@ -1,8 +1,10 @@
 """The firmware memory map and the memory the hypervisor reports, checked exactly
 against the RAM QEMU was given."""
-from systest import MEMORY, MEMORY_MAP, NO_DOM0, TestFailure, params, ready
+from systest import MEMORY, MEMORY_MAP, NO_DOM0, TestFailure, info, params
 
 KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
+PAGE = 4 * KiB
+READY = info(r"Mica \S+ ready: \d+ CPUs, (\d+) MiB RAM, \d+ modules$")
 LEGACY_HOLE = (640 * KiB, 1 * MiB)      # VGA memory and ROMs: never RAM
 SIZES = {"256M": 256 * MiB, "1G": 1 * GiB, "5G": 5 * GiB}
 
@@ -26,12 +28,15 @@ def overlap(a, b):
 def test_memory_map(t, size):
     """Usable plus firmware-reserved RAM in the map adds up to exactly -m less
     the legacy hole (the PCI hole is not RAM); no usable region lies outside
-    RAM; the 'memory:' line's usable total is the map's."""
+    RAM; the 'memory:' line's usable total is the map's usable pages, and its parts
+    (hypervisor, modules, free) add up to it; 'ready:' reports it in MiB."""
     ram = SIZES[size]
-    result = t.boot(memory=size, expect=[MEMORY_MAP, MEMORY, ready(), NO_DOM0])
+    result = t.boot(memory=size, expect=[MEMORY_MAP, MEMORY, READY, NO_DOM0], check=False)
     regions = [(int(m[1], 16), int(m[2], 16), m[3]) for m in result.find_all(MEMORY_MAP)]
     ranges = ram_ranges(ram)
-    problems = []
+    problems = list(result.problems)
+    if not regions:
+        raise TestFailure("no memory map", result)
 
     for (s1, e1, _), (s2, e2, _) in zip(regions, regions[1:]):
         if s2 < e1:
@@ -52,13 +57,23 @@ def test_memory_map(t, size):
                         f"{ram // KiB} KiB, {expected // KiB} KiB outside the legacy hole "
                         f"(difference {(expected - counted) // KiB} KiB)")
 
-    usable_map = sum(e - s for s, e, kind in regions if kind == "usable")
-    usable, hypervisor, modules, free = (int(x) for x in result.find(MEMORY).groups())
-    if usable * KiB != usable_map:
-        problems.append(f"'memory:' says {usable} KiB usable; the map's usable regions "
-                        f"add up to {usable_map // KiB} KiB")
-    if hypervisor + modules + free != usable:
-        problems.append(f"'memory:' parts do not add up: {hypervisor} hypervisor + "
-                        f"{modules} modules + {free} free != {usable} usable KiB")
+    # Usable memory is counted in whole pages: a region's partial pages are not usable.
+    usable_map = sum(max(0, (e // PAGE - -(-s // PAGE)) * PAGE)
+                     for s, e, kind in regions if kind == "usable")
+    line = result.find(MEMORY)
+    if line:
+        usable, hypervisor, modules, free = (int(x) for x in line.groups())
+        if usable * KiB != usable_map:
+            problems.append(f"'memory:' says {usable} KiB usable; the map's usable regions "
+                            f"hold {usable_map // KiB} KiB in whole pages")
+        if hypervisor + modules + free != usable:
+            problems.append(f"'memory:' parts do not add up: {hypervisor} hypervisor + "
+                            f"{modules} modules + {free} free = "
+                            f"{hypervisor + modules + free} KiB, not {usable} KiB usable")
+        summary = result.find(READY)
+        if summary and int(summary[1]) != usable // 1024:
+            problems.append(f"'ready:' says {summary[1]} MiB RAM; 'memory:' says {usable} KiB "
+                            f"usable ({usable // 1024} MiB)")
     if problems:
-        raise TestFailure("\n".join(problems), result)
+        result.problems = problems
+        raise TestFailure("memory checks failed", result)
