@@ -110,10 +110,10 @@ static void __noreturn fatal_exception(const struct cpu_regs *regs)
 	printk(LOG_ERR, "RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx",
 	       (unsigned long long)regs->rax, (unsigned long long)regs->rbx,
 	       (unsigned long long)regs->rcx, (unsigned long long)regs->rdx);
-	printk(LOG_ERR, "RSI=%016llx RDI=%016llx RBP=%016llx R8 =%016llx",
+	printk(LOG_ERR, "RSI=%016llx RDI=%016llx RBP=%016llx R8=%016llx",
 	       (unsigned long long)regs->rsi, (unsigned long long)regs->rdi,
 	       (unsigned long long)regs->rbp, (unsigned long long)regs->r8);
-	printk(LOG_ERR, "R9 =%016llx R10=%016llx R11=%016llx R12=%016llx",
+	printk(LOG_ERR, "R9=%016llx R10=%016llx R11=%016llx R12=%016llx",
 	       (unsigned long long)regs->r9, (unsigned long long)regs->r10,
 	       (unsigned long long)regs->r11, (unsigned long long)regs->r12);
 	printk(LOG_ERR, "R13=%016llx R14=%016llx R15=%016llx",
