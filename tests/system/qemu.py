@@ -56,7 +56,7 @@ def describe_status(status):
         return f"killed by signal {-status}"
     if status & 1:
         return f"exit status {status} (the hypervisor wrote code {status >> 1})"
-    return f"exit status {status} (QEMU itself failed: see the log)"
+    return f"exit status {status} (QEMU itself failed)"
 
 
 def machine_args(kernel=None, append=None, cdrom=None, smp=1, memory="256M", extra=()):
@@ -97,6 +97,8 @@ class Qemu:
         self._cond = threading.Condition()
         self._eof = False
         self._reader = None
+        self._err_reader = None
+        self.qemu_messages = []  # what QEMU itself wrote to stderr
         self._log = None
         self._started = None
         self._next_line = 0     # first line the next wait_for() looks at
@@ -112,13 +114,15 @@ class Qemu:
         self._started = time.monotonic()
         try:
             self.proc = subprocess.Popen(self.args, stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         except OSError as e:
             self._log.write(f"# could not start QEMU: {e}\n")
             self._log.close()
             raise QemuError(f"could not start {self.args[0]}: {e} (run make setup)") from e
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
+        self._err_reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._err_reader.start()
         return self
 
     def __enter__(self):
@@ -157,8 +161,9 @@ class Qemu:
         return self.status
 
     def _finish(self, outcome=None):
-        if self._reader:
-            self._reader.join(timeout=5)
+        for reader in (self._reader, self._err_reader):
+            if reader:
+                reader.join(timeout=5)
         if self._log and not self._log.closed:
             with self._cond:
                 if self.partial:
@@ -196,6 +201,19 @@ class Qemu:
             if not chunk:
                 return
 
+    def _read_stderr(self):
+        for raw in self.proc.stderr:
+            line = raw.decode("utf-8", "replace").rstrip()
+            with self._cond:
+                self.qemu_messages.append(line)
+                self._log.write(f"# QEMU: {line}\n")
+                self._log.flush()
+
+    def qemu_errors(self):
+        """QEMU's own messages other than warnings and its note on being killed."""
+        return [m for m in self.qemu_messages
+                if m.strip() and not re.search(r"warning|terminating on signal", m, re.I)]
+
     def output(self):
         """All output so far, as one string."""
         with self._cond:
@@ -221,12 +239,15 @@ class Qemu:
                 if m:
                     return m
                 if self._eof:
-                    raise QemuError(f"QEMU ended ({describe_status(self.proc.poll())}) "
-                                    f"before a line matched {pattern!r}")
+                    break
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise QemuError(f"no line matched {pattern!r} within {timeout}s")
                 self._cond.wait(left)
+        self.wait(5)
+        errors = "".join(f"; QEMU: {m}" for m in self.qemu_errors())
+        raise QemuError(f"QEMU ended ({describe_status(self.status)}) before a line "
+                        f"matched {pattern!r}{errors}")
 
     # -- input ------------------------------------------------------------
 
@@ -355,7 +376,7 @@ def run(log_path, *, expect=(), forbid=(), status=None, stop_on=None, timeout=60
             vm.wait(5)
         vm.stop(outcome)
 
-    problems = []
+    problems = [f"QEMU: {m}" for m in vm.qemu_errors()]
     if timed_out:
         problems.append(f"timed out after {timeout}s (QEMU neither exited nor "
                         f"printed the stop line)")

@@ -12,4 +12,4 @@ def test_smp(t, cpus):
 def test_unknown_option(t):
     """An unknown option is named in a warning and the boot goes on."""
     t.boot("foo bogus_opt=1 loglvl=2",
-           expect=[unknown_option("foo"), unknown_option("bogus_opt"), ready(), NO_DOM0])
+           expect=[unknown_option("foo"), unknown_option("bogus_opt"), NO_DOM0])

@@ -4,7 +4,7 @@ from systest import MEMORY, MEMORY_MAP, NO_DOM0, TestFailure, info, params
 
 KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
 PAGE = 4 * KiB
-READY = info(r"Mica \S+ ready: \d+ CPUs, (\d+) MiB RAM, \d+ modules$")
+READY = info(r"Mica \S+ ready: 2 CPUs, (\d+) MiB RAM, \d+ modules$")
 LEGACY_HOLE = (640 * KiB, 1 * MiB)      # VGA memory and ROMs: never RAM
 SIZES = {"256M": 256 * MiB, "1G": 1 * GiB, "5G": 5 * GiB}
 
@@ -31,7 +31,8 @@ def test_memory_map(t, size):
     RAM; the 'memory:' line's usable total is the map's usable pages, and its parts
     (hypervisor, modules, free) add up to it; 'ready:' reports it in MiB."""
     ram = SIZES[size]
-    result = t.boot(memory=size, expect=[MEMORY_MAP, MEMORY, READY, NO_DOM0], check=False)
+    result = t.boot(memory=size, smp=2, expect=[MEMORY_MAP, MEMORY, READY, NO_DOM0],
+                    check=False)
     regions = [(int(m[1], 16), int(m[2], 16), m[3]) for m in result.find_all(MEMORY_MAP)]
     ranges = ram_ranges(ram)
     problems = list(result.problems)
