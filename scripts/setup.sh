@@ -350,6 +350,7 @@ main() {
 	fi
 	$need_qemu && install_qemu
 	check_qemu_binary
+	rm -f "$LOG"
 	say "done"
 }
 
