@@ -179,7 +179,7 @@ const char *cmdline_skip_image_name(const char *line, const struct param *params
 	const char *p = line;
 	size_t len = 0;
 
-	while (*p == ' ')
+	while (*p == ' ' || *p == '\t')
 		p++;
 	while (p[len] && p[len] != ' ' && p[len] != '\t') {
 		if (p[len] == '=')

@@ -106,13 +106,19 @@ size_t strlcpy(char *dst, const char *src, size_t size)
 	return len;
 }
 
+static bool is_hex_digit(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
 u64 parse_u64(const char *s, const char **end, bool *overflow)
 {
 	unsigned int base = 10;
 	u64 v = 0;
 	bool ovf = false;
 
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+	/* "0x" without a hex digit after it is the number 0 followed by an 'x'. */
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && is_hex_digit(s[2])) {
 		base = 16;
 		s += 2;
 	} else if (s[0] == '0' && s[1] >= '0' && s[1] <= '7') {

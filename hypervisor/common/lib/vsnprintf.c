@@ -58,6 +58,8 @@ static void put_number(struct out *o, u64 v, bool neg, const struct numfmt *f)
 		head[h++] = f->upper ? 'X' : 'x';
 	}
 	zeros = f->prec > n ? f->prec - n : 0;
+	if (f->alt && f->base == 8 && !zeros && (n == 0 || tmp[n - 1] != '0'))
+		zeros = 1; /* '#' with %o: the number starts with a 0 */
 	total = h + zeros + n;
 	if (f->zero && !f->left && f->prec < 0 && f->width > total) {
 		zeros += f->width - total;
@@ -195,6 +197,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 				s = (signed char)s;
 			put_number(&o, s < 0 ? (u64)0 - (u64)s : (u64)s, s < 0, &f);
 		} else {
+			f.plus = f.space = false; /* signs are for signed conversions only */
 			v = lng == 2 ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned int);
 			if (lng == -1)
 				v = (unsigned short)v;

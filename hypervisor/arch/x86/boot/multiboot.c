@@ -116,7 +116,7 @@ static int parse_mb1(paddr_t info, phys_reader_fn read, struct boot_info *bi)
 			if (!e || e->size < 20)
 				return -EINVAL;
 			add_region(bi, e->addr, e->len, e->type);
-			p += e->size + 4;
+			p += (paddr_t)e->size + 4; /* in 64 bits: a huge size must not wrap to 0 */
 		}
 	} else if (mi->flags & MB1_INFO_MEM) {
 		add_region(bi, 0, (u64)mi->mem_lower << 10, MEM_USABLE);
@@ -129,6 +129,11 @@ static int parse_mb1(paddr_t info, phys_reader_fn read, struct boot_info *bi)
 							  sizeof(*m));
 			char cmd[256];
 
+			if (bi->nr_mods >= BOOT_MAX_MODULES) {
+				/* Count the rest without reading them: the count may be wild. */
+				bi->mods_dropped += mi->mods_count - i;
+				break;
+			}
 			if (!m)
 				return -EINVAL;
 			copy_string(read, m->string, cmd, sizeof(cmd));
@@ -197,7 +202,8 @@ static int parse_mb2(paddr_t info, phys_reader_fn read, struct boot_info *bi)
 			memcpy(&esize, body, 4);
 			if (esize < 24)
 				return -EINVAL;
-			for (off = 8; off + esize <= blen; off += esize) {
+			/* Not off + esize <= blen: that can wrap. */
+			for (off = 8; esize <= blen - off; off += esize) {
 				u64 base, len;
 				u32 type;
 
@@ -210,7 +216,12 @@ static int parse_mb2(paddr_t info, phys_reader_fn read, struct boot_info *bi)
 		}
 		case MB2_TAG_ACPI_OLD:
 		case MB2_TAG_ACPI_NEW:
-			/* The tag holds a copy of the RSDP; prefer the ACPI 2.0 one. */
+			/*
+			 * The tag holds a copy of the RSDP (20 bytes for ACPI 1.0,
+			 * 36 for 2.0); prefer the ACPI 2.0 one; ignore a short tag.
+			 */
+			if (blen < (t->type == MB2_TAG_ACPI_NEW ? 36u : 20u))
+				break;
 			if (!bi->rsdp || t->type == MB2_TAG_ACPI_NEW)
 				bi->rsdp = p + 8;
 			break;
