@@ -9,7 +9,7 @@ HV_CFLAGS := --target=x86_64-unknown-none-elf -std=gnu11 -O2 -g \
 	-fpie -fvisibility=hidden -mno-red-zone -mgeneral-regs-only \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wno-unused-parameter \
-	-Ihypervisor/include -MMD -MP \
+	-Ihypervisor/include -MMD -MP -DMICA_HYPERVISOR \
 	'-DMICA_BUILD_INFO="$(HV_GIT), clang"'
 HV_ASFLAGS := --target=x86_64-unknown-none-elf -Ihypervisor/include -MMD -MP -D__ASSEMBLY__
 HV_LDFLAGS := -nostdlib -static --no-pie -z max-page-size=4096 -z noexecstack \

@@ -18,7 +18,7 @@ set -euo pipefail
 
 # Build the hypervisor, boot it under QEMU, make the GRUB CD image.
 CORE_PACKAGES=(
-	clang lld make python3
+	clang lld make python3 gcc libclang-rt-14-dev
 	qemu-system-x86
 	grub-pc-bin grub-common xorriso mtools
 )

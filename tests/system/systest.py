@@ -51,11 +51,11 @@ def banner(loader=r"Multiboot[12]", loader_name=None):
 
 
 def smp_online(cpus):
-    return info(rf"SMP: {cpus} CPUs online$")
+    return info(rf"SMP: {cpus} CPUs? online$")
 
 
 def ready(cpus=r"\d+", modules=r"\d+"):
-    return info(rf"Mica \d+\.\d+ ready: {cpus} CPUs, \d+ MiB RAM, {modules} modules$")
+    return info(rf"Mica \d+\.\d+ ready: {cpus} CPUs?, \d+ MiB RAM, {modules} modules?$")
 
 
 def unknown_option(name):
@@ -64,8 +64,8 @@ def unknown_option(name):
 
 TSC = info(r"TSC: \d+\.\d{3} MHz, calibrated against the PIT$")
 NO_DOM0 = info(r"no dom0 kernel given: add the dom0 kernel as the first Multiboot module$")
-MEMORY = info(r"memory: (\d+) KiB usable, (\d+) KiB hypervisor, (\d+) KiB modules, "
-              r"(\d+) KiB free$")
+MEMORY = info(r"memory: (\d+) KiB usable = (\d+) KiB below 1 MiB \+ (\d+) KiB hypervisor \+ "
+              r"(\d+) KiB boot modules \+ (\d+) KiB free$")
 MEMORY_MAP = info(r"memory map: 0x([0-9a-f]{16})-0x([0-9a-f]{16}) "
                   r"(usable|reserved|ACPI NVS|ACPI|bad)$")
 

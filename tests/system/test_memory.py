@@ -63,14 +63,14 @@ def test_memory_map(t, size):
                      for s, e, kind in regions if kind == "usable")
     line = result.find(MEMORY)
     if line:
-        usable, hypervisor, modules, free = (int(x) for x in line.groups())
+        usable, low, hypervisor, modules, free = (int(x) for x in line.groups())
         if usable * KiB != usable_map:
             problems.append(f"'memory:' says {usable} KiB usable; the map's usable regions "
                             f"hold {usable_map // KiB} KiB in whole pages")
-        if hypervisor + modules + free != usable:
-            problems.append(f"'memory:' parts do not add up: {hypervisor} hypervisor + "
-                            f"{modules} modules + {free} free = "
-                            f"{hypervisor + modules + free} KiB, not {usable} KiB usable")
+        if low + hypervisor + modules + free != usable:
+            problems.append(f"'memory:' parts do not add up: {low} below 1 MiB + "
+                            f"{hypervisor} hypervisor + {modules} modules + {free} free = "
+                            f"{low + hypervisor + modules + free} KiB, not {usable} KiB usable")
         summary = result.find(READY)
         if summary and int(summary[1]) != usable // 1024:
             problems.append(f"'ready:' says {summary[1]} MiB RAM; 'memory:' says {usable} KiB "

@@ -11,7 +11,9 @@
  * every symbol is local to it, so references are plain RIP-relative ones,
  * never through a GOT (whose relaxation would need 32-bit addresses).
  */
+#ifdef MICA_HYPERVISOR
 #pragma GCC visibility push(hidden)
+#endif
 
 typedef uint8_t u8;
 typedef uint16_t u16;

@@ -40,7 +40,7 @@ void memory_init(const struct boot_info *bi)
 {
 	mfn_t nr_frames;
 	paddr_t table;
-	u64 usable_kib, hv_kib, mod_kib;
+	u64 usable_kib, low_kib, hv_kib, boot_kib;
 
 	for (unsigned int i = 0; i < bi->nr_mem; i++)
 		pr_info("memory map: %#018llx-%#018llx %s",
@@ -56,6 +56,7 @@ void memory_init(const struct boot_info *bi)
 
 	/* The first MiB holds firmware data and the secondary-CPU trampoline. */
 	reserve(0, MiB(1), MEM_RESERVED, "low memory");
+	low_kib = usable_kib - (memmap_total(&boot_memmap, MEM_USABLE) >> 10);
 	reserve(IMAGE_PHYS_BASE, __pa(__image_end), MEM_HYPERVISOR, "the hypervisor image");
 	reserve(bi->info_start, bi->info_end, MEM_LOADER, "the loader's information");
 	for (unsigned int i = 0; i < bi->nr_mods; i++)
@@ -65,7 +66,7 @@ void memory_init(const struct boot_info *bi)
 	traps_init();
 	cpu_desc_init(this_cpu(), boot_stack);
 
-	nr_frames = memmap_end(&boot_memmap, MEM_USABLE) >> PAGE_SHIFT;
+	nr_frames = memmap_ram_end(&boot_memmap) >> PAGE_SHIFT;
 	table = memmap_alloc(&boot_memmap, ALIGN_UP(nr_frames * sizeof(struct frame), PAGE_SIZE),
 			     PAGE_SIZE, 0);
 	if (!table)
@@ -77,12 +78,19 @@ void memory_init(const struct boot_info *bi)
 
 		if (r->type == MEM_USABLE)
 			frames_add_free(r->base >> PAGE_SHIFT, r->size >> PAGE_SHIFT);
+		else if (memmap_type_is_ram(r->type))
+			frames_reserve_ram(r->base >> PAGE_SHIFT, r->size >> PAGE_SHIFT,
+					   FRAME_OWNER_HV);
 	}
 	paging_use_frame_allocator();
 
+	/* The parts add up to the usable total: each came out of usable RAM. */
 	hv_kib = memmap_total(&boot_memmap, MEM_HYPERVISOR) >> 10;
-	mod_kib = memmap_total(&boot_memmap, MEM_MODULE) >> 10;
-	pr_info("memory: %llu KiB usable, %llu KiB hypervisor, %llu KiB modules, %llu KiB free",
-		(unsigned long long)usable_kib, (unsigned long long)hv_kib,
-		(unsigned long long)mod_kib, (unsigned long long)(frames_free() * 4));
+	boot_kib = (memmap_total(&boot_memmap, MEM_MODULE) +
+		    memmap_total(&boot_memmap, MEM_LOADER)) >> 10;
+	pr_info("memory: %llu KiB usable = %llu KiB below 1 MiB + %llu KiB hypervisor + "
+		"%llu KiB boot modules + %llu KiB free",
+		(unsigned long long)usable_kib, (unsigned long long)low_kib,
+		(unsigned long long)hv_kib, (unsigned long long)boot_kib,
+		(unsigned long long)(frames_free() * 4));
 }
