@@ -1,7 +1,7 @@
 # Mica: top-level build. `make help` lists the targets.
 
 .DEFAULT_GOAL := all
-.PHONY: all help setup iso run test bench clean FORCE
+.PHONY: all help setup iso run test clean FORCE
 
 all: build/mica.elf
 
@@ -10,7 +10,6 @@ help:
 	@echo "make iso      build a GRUB-bootable CD image (build/mica.iso)"
 	@echo "make run      boot Mica under QEMU on this terminal (quit: Ctrl-A X)"
 	@echo "make test     run every test suite; ends with 'N passed, N failed'"
-	@echo "make bench    run the benchmarks"
 	@echo "make setup    install the Debian packages the build and tests need"
 	@echo "make clean    remove build/"
 
@@ -53,10 +52,6 @@ run: setup
 test: setup
 	@$(MAKE) --no-print-directory all iso
 	python3 tests/run.py
-
-bench: all
-	@if [ -x tests/bench/run.sh ]; then tests/bench/run.sh; \
-	else echo "no benchmarks yet (tests/bench/run.sh)"; fi
 
 clean:
 	rm -rf build
