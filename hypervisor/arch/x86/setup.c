@@ -14,6 +14,7 @@
 #include <mica/console.h>
 #include <mica/frame.h>
 #include <mica/lib.h>
+#include <mica/vcpu_time.h>
 #include <mica/version.h>
 
 static struct boot_info boot_info;
@@ -78,6 +79,7 @@ void start_hypervisor(u32 magic, u32 info)
 	pr_info("command line: %s", options);
 
 	time_init();
+	vcpu_time_boot_init();
 	memory_init(&boot_info);
 	smp_init(&boot_info);
 	trigger_test_fault();
