@@ -1,8 +1,9 @@
 /*
  * start_hypervisor: the boot sequence, from the first C instruction on the
- * boot CPU to the point where dom0 would be started.
+ * boot CPU to building dom0 and entering the scheduler.
  */
 #include <asm/arch.h>
+#include <asm/dom0_build.h>
 #include <asm/layout.h>
 #include <asm/percpu.h>
 #include <asm/smp.h>
@@ -13,6 +14,7 @@
 #include <mica/cmdline.h>
 #include <mica/console.h>
 #include <mica/frame.h>
+#include <mica/sched.h>
 #include <mica/lib.h>
 #include <mica/vcpu_time.h>
 #include <mica/version.h>
@@ -81,6 +83,7 @@ void start_hypervisor(u32 magic, u32 info)
 	time_init();
 	vcpu_time_boot_init();
 	memory_init(&boot_info);
+	sched_init();
 	smp_init(&boot_info);
 	trigger_test_fault();
 
@@ -101,9 +104,10 @@ void start_hypervisor(u32 magic, u32 info)
 			(unsigned long long)((k->end - k->start) >> 10), k->cmdline,
 			boot_info.nr_mods > 1 ? " with an initrd" : "",
 			(unsigned long long)(opt_dom0_mem >> 20), opt_dom0_vcpus);
-		pr_warn("this build cannot start dom0 yet: the PV domain builder is not written");
-		arch_qemu_exit(1);
+		if (dom0_construct(&boot_info, opt_dom0_mem, opt_dom0_vcpus)) {
+			pr_err("dom0 not started: correct what the message above names and boot again");
+			arch_halt_all();
+		}
 	}
-	for (;;)
-		safe_halt();
+	cpu_idle_loop();
 }
