@@ -10,10 +10,13 @@ help:
 	@echo "make iso      build a GRUB-bootable CD image (build/mica.iso)"
 	@echo "make run      boot Mica under QEMU on this terminal (quit: Ctrl-A X)"
 	@echo "make test     run every test suite; ends with 'N passed, N failed'"
+	@echo "make conformance  build the libpv guests and run the hypercall conformance suite"
 	@echo "make setup    install the Debian packages the build and tests need"
 	@echo "make clean    remove build/"
 
 include hypervisor/build.mk
+include hypercall/libpv/libpv.mk
+include tests/conformance/conformance.mk
 
 setup:
 	@scripts/setup.sh
@@ -50,7 +53,7 @@ run: setup
 	$(QEMU) $(RUN_QEMU_ARGS) -kernel build/mica.elf $(if $(RUN_CMDLINE),-append '$(RUN_CMDLINE)')
 
 test: setup
-	@$(MAKE) --no-print-directory all iso
+	@$(MAKE) --no-print-directory all iso conformance-guests
 	python3 tests/run.py
 
 clean:

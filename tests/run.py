@@ -31,12 +31,13 @@ def runner(*candidates):
 
 
 # name -> command (None while the suite does not exist yet). Later suites
-# (fuzz, conformance) are added here.
+# (fuzz) are added here.
 def suites(k):
     system = runner("tests/system/run.py")
     return {
         "unit": runner("tests/unit/run.sh", "tests/unit/run.py"),
         "system": system and system + [arg for t in k for arg in ("-k", t)],
+        "conformance": runner("tests/conformance/run.py"),
     }
 
 

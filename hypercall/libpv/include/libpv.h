@@ -1,0 +1,212 @@
+/*
+ * libpv: a tiny 64-bit PV kernel runtime on newlib. A libpv guest is an
+ * ELF image the hypervisor (or a toolstack) builds like any PV kernel: it
+ * starts in libpv's entry code, which installs the virtual IDT and the
+ * callbacks, maps shared_info, sets up newlib, and calls the guest's
+ *
+ *     int main(void);
+ *
+ * with events masked. Returning from main (or exit()) shuts the domain
+ * down: status 0 powers it off, anything else reports a crash. printf and
+ * the rest of stdio write to the hypervisor console (console_io).
+ *
+ * The guest runs in guest kernel mode, on one vCPU, with no user mode. A
+ * fault nobody handles prints the vector, error code, RIP and registers
+ * and crashes the domain. Hypercalls are the HYPERVISOR_<name>() stubs of
+ * <pv/hypercall_guest.h> (a `syscall` each).
+ *
+ * This header is the whole API; docs/libpv.md explains how to use it.
+ */
+#ifndef LIBPV_H
+#define LIBPV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pv/callback.h>
+#include <pv/console_io.h>
+#include <pv/errno.h>
+#include <pv/event_channel.h>
+#include <pv/grant_table.h>
+#include <pv/hypercall_guest.h>
+#include <pv/mm.h>
+#include <pv/sched.h>
+#include <pv/vcpu.h>
+#include <pv/version.h>
+#include <pv/xen.h>
+
+/* --- layout ------------------------------------------------------------- */
+
+/* Where pseudo-physical 0 is mapped (the VIRT_BASE note), as for Linux. */
+#define LIBPV_VIRT_BASE 0xffffffff80000000UL
+#define LIBPV_PAGE_SIZE 4096UL
+
+/* PTE bits for pv_map_mfn(). */
+#define PV_PTE_P (1UL << 0)
+#define PV_PTE_RW (1UL << 1)
+#define PV_PTE_A (1UL << 5)
+#define PV_PTE_D (1UL << 6)
+#define PV_PTE_NX (1UL << 63)
+
+/* --- what the builder gave us ------------------------------------------- */
+
+extern struct start_info *pv_start_info;
+/* The shared_info page, or NULL if it could not be mapped (no events, no time). */
+extern struct shared_info *pv_shared_info;
+
+/*
+ * vCPU 0's vcpu_info: inside shared_info, or libpv's own copy once
+ * pv_register_vcpu_info() moved it there (VCPUOP_register_vcpu_info,
+ * what Linux does for every CPU); NULL without shared_info.
+ */
+struct vcpu_info *pv_vcpu_info(void);
+long pv_register_vcpu_info(void);
+
+/* Pseudo-physical <-> machine, through the bootstrap 1:1 map and the p2m. */
+uint64_t pv_virt_to_pfn(const void *va);
+uint64_t pv_pfn_to_mfn(uint64_t pfn);
+uint64_t pv_virt_to_mfn(const void *va);
+
+/*
+ * Points the page-aligned va (inside libpv's mapping) at machine frame
+ * mfn with PTE flags (PV_PTE_*), flushing that va. Returns the
+ * update_va_mapping result: 0 or -XEN_E*.
+ */
+long pv_map_mfn(void *va, uint64_t mfn, uint64_t flags);
+
+/* --- console -------------------------------------------------------------- */
+
+/* Writes n bytes to the hypervisor console; returns the console_io result. */
+long pv_console_write(const char *s, size_t n);
+/* printf-style output that never goes through stdio (safe in trap handlers). */
+void pv_printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* --- ending --------------------------------------------------------------- */
+
+/* SCHEDOP_shutdown with reason (SHUTDOWN_*); returns only if the call fails. */
+long pv_shutdown(unsigned int reason);
+/* Reports why on the console and shuts down with SHUTDOWN_crash. */
+void pv_crash(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* --- traps ------------------------------------------------------------------ */
+
+/*
+ * The interrupted context as the trap entry code saved it. The bounce
+ * frame's RCX and R11 are folded back into rcx/r11; vector is the
+ * exception vector (or PV_VECTOR_*), error_code 0 when the vector has
+ * none. cs carries the saved event mask in bits 39:32, as delivered.
+ * A hook may change any field: the iret hypercall returns to it.
+ */
+struct pv_regs {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector;
+	uint64_t error_code;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* Pseudo vectors for the callbacks, above the 256 IDT vectors. */
+#define PV_VECTOR_EVENT 256
+#define PV_VECTOR_FAILSAFE 257
+#define PV_VECTOR_SYSCALL 258
+
+/*
+ * A trap hook sees an exception before libpv's fatal report. It returns
+ * true if it dealt with it (usually after moving regs->rip past the
+ * faulting instruction), false to let libpv report and crash.
+ */
+typedef bool (*pv_trap_hook_t)(struct pv_regs *regs);
+void pv_set_trap_hook(unsigned int vector, pv_trap_hook_t hook);
+
+/* The entry stub of vector (0-255): where libpv's trap table points it. */
+uint64_t pv_trap_entry(unsigned int vector);
+/* Entry points registered with callback_op, for tests that re-register them. */
+uint64_t pv_event_entry(void);
+uint64_t pv_failsafe_entry(void);
+uint64_t pv_syscall_entry(void);
+
+/*
+ * Installs one vector (set_trap_table with a one-entry table) with the
+ * given flags (DPL in bits 1:0, TI_MASK_EVENTS); the handler is libpv's
+ * stub, so hooks see it. Returns the hypercall result.
+ */
+long pv_trap_install(unsigned int vector, unsigned int flags);
+/* Installs libpv's whole table again (vectors 0-31); returns the result. */
+long pv_traps_reset(void);
+
+/* Prints the report libpv gives an unexpected trap (without crashing). */
+void pv_trap_report(const struct pv_regs *regs);
+
+/* --- events ----------------------------------------------------------------- */
+
+/*
+ * Events are masked when main() starts. pv_irq_enable() unmasks them (an
+ * event already pending is delivered at once); pv_irq_disable() masks.
+ * pv_irq_save() masks and returns the previous mask for pv_irq_restore().
+ */
+void pv_irq_disable(void);
+void pv_irq_enable(void);
+unsigned int pv_irq_save(void);
+void pv_irq_restore(unsigned int mask);
+
+/*
+ * Handlers run in the upcall, with events masked, for each pending and
+ * unmasked port (its pending bit already cleared).
+ */
+typedef void (*pv_evtchn_handler_t)(evtchn_port_t port, void *data);
+void pv_evtchn_set_handler(evtchn_port_t port, pv_evtchn_handler_t fn, void *data);
+/* Upcalls delivered so far, and events found for ports without a handler. */
+extern volatile uint64_t pv_upcalls, pv_unhandled_events;
+
+/* EVTCHNOP wrappers: 0 (and the port) or -XEN_E*. */
+long pv_evtchn_alloc_unbound(domid_t remote, evtchn_port_t *port);
+long pv_evtchn_bind_virq(uint32_t virq, evtchn_port_t *port);
+long pv_evtchn_bind_ipi(evtchn_port_t *port);
+long pv_evtchn_send(evtchn_port_t port);
+long pv_evtchn_close(evtchn_port_t port);
+long pv_evtchn_unmask(evtchn_port_t port);
+/* Sets the port's mask bit in shared_info. */
+void pv_evtchn_mask(evtchn_port_t port);
+
+/*
+ * Waits for an event: SCHEDOP_block, which unmasks events, sleeps unless
+ * one is pending, and returns after the upcall ran. Events stay unmasked.
+ */
+long pv_block(void);
+
+/* --- time ------------------------------------------------------------------- */
+
+/* Guest system time in ns (vcpu_time_info and the TSC); 0 without shared_info. */
+uint64_t pv_time_ns(void);
+/*
+ * One-shot VIRQ_TIMER at absolute system time deadline_ns (0 cancels):
+ * VCPUOP_set_singleshot_timer, or set_timer_op where vcpu_op is missing.
+ */
+long pv_timer_set(uint64_t deadline_ns);
+
+/* --- grant tables (v1) ------------------------------------------------------ */
+
+/* Maps nr_frames grant frames (GNTTABOP_setup_table); 0 or -XEN_E* / GNTST. */
+long pv_gnttab_init(unsigned int nr_frames);
+/*
+ * Grants domid access to machine frame mfn: returns the reference (>= 8,
+ * the first eight are reserved), or -XEN_ENOSPC when the table is full.
+ */
+long pv_gnttab_grant(domid_t domid, uint64_t mfn, bool readonly);
+/* Revokes ref; -XEN_EBUSY while the other side still maps or copies it. */
+long pv_gnttab_end(grant_ref_t ref);
+
+/* --- xenbus ----------------------------------------------------------------- */
+
+/*
+ * A minimal xenstore client over the start_info ring (one request at a
+ * time, waiting with pv_block). -XEN_ENODEV when the domain has no store
+ * ring (dom0 before the store runs). Replies that are errors come back as
+ * -XEN_E* of the errno name the store sent.
+ */
+long pv_xenbus_init(void);
+long pv_xenbus_read(const char *path, char *buf, size_t len);
+long pv_xenbus_write(const char *path, const char *value);
+
+#endif

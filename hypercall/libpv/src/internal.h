@@ -1,0 +1,25 @@
+/* What libpv's own files share and a guest does not see. */
+#ifndef LIBPV_INTERNAL_H
+#define LIBPV_INTERNAL_H
+
+#include <libpv.h>
+
+/* head.S */
+extern const uint64_t pv_trap_stubs[256];
+extern char pv_event_callback[], pv_failsafe_callback[], pv_syscall_callback[];
+
+/* setup.c: C entry from _start, with RSI's start_info. */
+void pv_start(struct start_info *si) __attribute__((noreturn));
+
+/* traps.c: the virtual IDT and the callbacks; crashes the domain if refused. */
+void pv_traps_init(void);
+/* Called by every entry stub with the saved context. */
+void pv_trap_dispatch(struct pv_regs *regs);
+
+/* events.c: the 2-level upcall. */
+void pv_evtchn_upcall(void);
+
+/* Compiler barrier: the hypervisor reads and writes shared pages behind our back. */
+#define pv_barrier() __asm__ __volatile__("" ::: "memory")
+
+#endif
