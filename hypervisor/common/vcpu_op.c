@@ -5,6 +5,7 @@
  */
 #include <asm/page.h>
 #include <asm/pv.h>
+#include <asm/pv_mm.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/frame.h>
@@ -76,13 +77,17 @@ others_up:
 
 /*
  * Moves v's vcpu_info into the guest frame mfn at offset. Only the vCPU
- * itself, or a vCPU that is down, may be moved; the frame must be RAM the
- * domain owns. Once per vCPU.
+ * itself, or a vCPU that is down, may be moved; the frame must be RAM of
+ * the domain that may be mapped writable, and it keeps a writable type
+ * reference (so it can become neither a page table nor another domain's)
+ * until vcpu_info_release. Once per vCPU.
  */
 static long register_vcpu_info(struct vcpu *v, const struct vcpu_register_vcpu_info *r)
 {
 	struct domain *d = v->domain;
-	const struct frame *f = mfn_to_frame(r->mfn);
+	struct frame *f = mfn_is_ram(r->mfn) ? mfn_to_frame(r->mfn) : NULL;
+	struct vcpu_info *vi;
+	long rc;
 
 	if (r->offset > PAGE_SIZE - sizeof(struct vcpu_info))
 		return -EINVAL;
@@ -90,16 +95,24 @@ static long register_vcpu_info(struct vcpu *v, const struct vcpu_register_vcpu_i
 		return -EBUSY;
 	if (v != current_vcpu() && !(READ_ONCE(v->pause_flags) & VPF_DOWN))
 		return -EINVAL;
-	/*
-	 * The frame must stay the domain's while the hypervisor writes into
-	 * it. Until the PV memory manager provides references
-	 * (get_page_and_type(f, d, PGT_WRITABLE)), ownership is checked here
-	 * once; the domain cannot give frames away yet.
-	 */
-	if (!f || !mfn_is_ram(r->mfn) || READ_ONCE(f->owner) != d->id)
+	if (!f || get_page_and_type(f, d, PGT_WRITABLE))
 		return -EINVAL;
-	return vcpu_info_move(v, (struct vcpu_info *)((u8 *)__va(r->mfn << PAGE_SHIFT) + r->offset),
-			      r->mfn);
+	vi = (struct vcpu_info *)((u8 *)__va(r->mfn << PAGE_SHIFT) + r->offset);
+	rc = vcpu_info_move(v, vi, r->mfn);
+	if (rc)
+		put_page_and_type(f); /* lost a race with another registration */
+	return rc;
+}
+
+void vcpu_info_release(struct vcpu *v)
+{
+	u64 mfn = v->vcpu_info_mfn;
+
+	if (!mfn)
+		return;
+	v->vcpu_info = NULL;
+	v->vcpu_info_mfn = 0;
+	put_page_and_type(mfn_to_frame(mfn));
 }
 
 long do_vcpu_op(pv_s32 cmd, pv_u32 vcpuid, pv_gva_t arg)

@@ -49,6 +49,12 @@ void vcpu_time_update(struct vcpu *v);
  * meanwhile is lost. 0, or -EBUSY if v already moved it (once only).
  */
 int vcpu_info_move(struct vcpu *v, struct vcpu_info *vi, u64 mfn);
+/*
+ * Domain destruction, once v no longer runs and its events are closed:
+ * drops the frame reference of a vcpu_info the guest registered (in
+ * common/vcpu_op.c). v->vcpu_info is NULL afterwards.
+ */
+void vcpu_info_release(struct vcpu *v);
 
 /*
  * Scheduler hooks, around context_switch() in schedule(), interrupts off;
