@@ -10,6 +10,7 @@
 #include <mica/errno.h>
 #include <mica/frame.h>
 #include <mica/guest_access.h>
+#include <mica/heap.h>
 #include <mica/hypercall.h>
 #include <mica/lib.h>
 #include <mica/memory.h>
@@ -110,7 +111,13 @@ struct frame *domain_alloc_frames(struct domain *d, unsigned int order, unsigned
 	return f;
 }
 
-int domain_free_frame(struct domain *d, struct frame *f)
+/*
+ * Takes f out of d: off the list, d's reference dropped, not counted. The
+ * frame stays allocated (still marked d's) for the caller to free or to
+ * give back with attach_frame. -EINVAL if f is not d's memory, -EBUSY if
+ * something else references it.
+ */
+static int detach_frame(struct domain *d, struct frame *f)
 {
 	int rc;
 
@@ -133,11 +140,32 @@ int domain_free_frame(struct domain *d, struct frame *f)
 	else
 		d->tot_pages--;
 	spin_unlock(&d->page_lock);
-	if (rc)
-		return -EBUSY;
+	return rc ? -EBUSY : 0;
+}
+
+/* Undoes detach_frame: f is d's again, contents untouched. */
+static void attach_frame(struct domain *d, struct frame *f)
+{
+	pv_page_assign(f);
+	spin_lock(&d->page_lock);
+	page_list_add(d, f);
+	d->tot_pages++;
+	spin_unlock(&d->page_lock);
+}
+
+static void free_detached(struct frame *f)
+{
 	m2p_set(frame_to_mfn(f), M2P_INVALID);
 	free_frames(f, 0);
-	return 0;
+}
+
+int domain_free_frame(struct domain *d, struct frame *f)
+{
+	int rc = detach_frame(d, f);
+
+	if (!rc)
+		free_detached(f);
+	return rc;
 }
 
 /*
@@ -351,6 +379,157 @@ static long reservation_op(struct domain *cur, unsigned int op, u64 start, pv_gv
 	return (long)i;
 }
 
+/*
+ * XENMEM_exchange, one chunk: 2^chunk pages, in_per input extents traded
+ * for out_per output extents, all or nothing. scratch holds 2^chunk + 2 *
+ * out_per u64s. The inputs are taken first (each must be d's and
+ * unreferenced), the outputs allocated, and only then are the inputs
+ * freed; any failure before that puts everything back as it was.
+ */
+static long exchange_chunk(struct domain *d, const struct xen_memory_exchange *x, u64 chunk_nr,
+			   unsigned int in_per, unsigned int out_per, unsigned int addr_bits,
+			   u64 *scratch, unsigned int chunk)
+{
+	u64 *in = scratch, *gpfn = scratch + (1ULL << chunk), *out = gpfn + out_per;
+	unsigned int taken = 0, made = 0, oo = x->out.extent_order;
+	long rc = 0;
+
+	for (unsigned int i = 0; i < in_per; i++) {
+		u64 mfn;
+
+		if (copy_from_guest(&mfn, x->in.extent_start + (chunk_nr * in_per + i) * 8, 8)) {
+			rc = -EFAULT;
+			goto undo;
+		}
+		for (u64 j = 0; j < (1ULL << x->in.extent_order); j++) {
+			struct frame *f = mfn + j >= mfn ? mfn_to_frame(mfn + j) : NULL;
+
+			if (!f || detach_frame(d, f)) {
+				rc = -EINVAL;
+				goto undo;
+			}
+			in[taken++] = mfn + j;
+		}
+	}
+	for (unsigned int i = 0; i < out_per; i++) {
+		if (copy_from_guest(&gpfn[i], x->out.extent_start + (chunk_nr * out_per + i) * 8, 8)) {
+			rc = -EFAULT;
+			goto undo;
+		}
+	}
+	for (; made < out_per; made++) {
+		struct frame *f = domain_alloc_frames(d, oo, addr_bits);
+
+		if (!f) {
+			rc = -ENOMEM;
+			goto undo;
+		}
+		out[made] = frame_to_mfn(f);
+	}
+
+	/* Committed: nothing below can be undone, a guest's bad list only costs it the answer. */
+	for (unsigned int i = 0; i < taken; i++)
+		free_detached(mfn_to_frame(in[i]));
+	for (unsigned int i = 0; i < made; i++) {
+		memset(__va(out[i] << PAGE_SHIFT), 0, PAGE_SIZE << oo);
+		for (u64 j = 0; j < (1ULL << oo); j++)
+			m2p_set(out[i] + j, gpfn[i] + j);
+		if (copy_to_guest(x->out.extent_start + (chunk_nr * out_per + i) * 8, &out[i], 8))
+			rc = -EFAULT;
+	}
+	return rc;
+
+undo:
+	for (unsigned int i = 0; i < made; i++)
+		for (u64 j = 0; j < (1ULL << oo); j++)
+			domain_free_frame(d, mfn_to_frame(out[i] + j));
+	for (unsigned int i = 0; i < taken; i++)
+		attach_frame(d, mfn_to_frame(in[i]));
+	return rc;
+}
+
+/*
+ * XENMEM_exchange: trades the caller's frames for others (Linux asks for
+ * machine-contiguous ones below an address width for DMA). Works in chunks
+ * of the larger extent order, each all or nothing; nr_exchanged in the
+ * guest's structure counts the input extents done and carries progress
+ * across a preemption (the hypercall is re-issued as it was). Errors as
+ * Xen: -EINVAL for inconsistent sizes or a frame that cannot be given up,
+ * -EPERM for an order over the caller's limit, -ENOMEM, -EFAULT.
+ */
+static long memory_exchange(struct domain *cur, pv_gva_t arg)
+{
+	unsigned int max_order = cur->is_privileged ? PRIV_MAX_ORDER : DOMU_MAX_ORDER;
+	struct xen_memory_exchange x;
+	unsigned int chunk, in_per, out_per, addr_bits;
+	struct domain *d = NULL;
+	u64 *scratch = NULL;
+	size_t scratch_size = 0;
+	long rc = 0;
+
+	if (copy_from_guest(&x, arg, sizeof(x)))
+		return -EFAULT;
+	if (x.nr_exchanged > x.in.nr_extents || x.in.domid != x.out.domid ||
+	    x.in.nr_extents > MAX_EXTENTS || x.out.nr_extents > MAX_EXTENTS ||
+	    x.in.extent_order > FRAME_MAX_ORDER || x.out.extent_order > FRAME_MAX_ORDER ||
+	    (x.in.nr_extents << x.in.extent_order) != (x.out.nr_extents << x.out.extent_order)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	if (x.nr_exchanged == x.in.nr_extents)
+		return 0;
+	if (x.in.extent_order > max_order || x.out.extent_order > max_order) {
+		rc = -EPERM;
+		goto out;
+	}
+	chunk = MAX(x.in.extent_order, x.out.extent_order);
+	in_per = 1u << (chunk - x.in.extent_order);
+	out_per = 1u << (chunk - x.out.extent_order);
+	addr_bits = XENMEMF_get_address_bits(x.out.mem_flags);
+	if (x.nr_exchanged % in_per || (addr_bits && addr_bits <= PAGE_SHIFT + chunk) ||
+	    !guest_range_ok(x.in.extent_start, x.in.nr_extents * 8) ||
+	    !guest_range_ok(x.out.extent_start, x.out.nr_extents * 8)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	d = target_domain(cur, x.in.domid, &rc);
+	if (!d)
+		goto out;
+	scratch_size = ((1ULL << chunk) + 2 * out_per) * sizeof(u64);
+	scratch = hv_zalloc(scratch_size);
+	if (!scratch) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (bool progress = false; x.nr_exchanged < x.in.nr_extents; progress = true) {
+		if (progress && hypercall_preempt_check()) {
+			u64 args[2] = { XENMEM_exchange, arg };
+
+			if (copy_to_guest(arg + offsetof(struct xen_memory_exchange, nr_exchanged),
+					  &x.nr_exchanged, sizeof(x.nr_exchanged)))
+				rc = -EFAULT;
+			else
+				rc = hypercall_create_continuation(2, args);
+			hv_free(scratch, scratch_size);
+			put_target(cur, d);
+			return rc;
+		}
+		rc = exchange_chunk(d, &x, x.nr_exchanged / in_per, in_per, out_per, addr_bits,
+				    scratch, chunk);
+		if (rc)
+			break;
+		x.nr_exchanged += in_per;
+	}
+out:
+	hv_free(scratch, scratch_size);
+	if (d)
+		put_target(cur, d);
+	if (copy_to_guest(arg + offsetof(struct xen_memory_exchange, nr_exchanged),
+			  &x.nr_exchanged, sizeof(x.nr_exchanged)) && !rc)
+		rc = -EFAULT;
+	return rc;
+}
+
 /* current_reservation and maximum_reservation: the pages of the domain named at arg. */
 static long reservation_count(struct domain *cur, unsigned int op, pv_gva_t arg)
 {
@@ -387,6 +566,10 @@ long do_memory_op(pv_u64 cmd, pv_gva_t arg)
 	case XENMEM_current_reservation:
 	case XENMEM_maximum_reservation:
 		return reservation_count(cur, op, arg);
+	case XENMEM_exchange:
+		if (start)
+			return -ENOSYS;
+		return memory_exchange(cur, arg);
 	}
 
 	/* The rest take no continuation: stray upper bits make an unknown command, as on Xen. */

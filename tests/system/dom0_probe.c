@@ -336,6 +336,56 @@ static void check_memory_op(void)
 	extents[0] = 0;
 	EXPECT_EQ("decrease_reservation of mfn 0", reserve(1, extents, 1, 0, DOMID_SELF), 0);
 	EXPECT_EQ("reservation at a bad address", memop(1, (void *)0x1000), 0);
+
+	/* XENMEM_exchange: 8 frames for one machine-contiguous extent below 4 GiB. */
+	{
+		struct reservation ex[2];
+		u64 nr_done, in_mfns[8], out_pfn = last - 107;
+
+		for (u64 i = 0; i < 8; i++)
+			in_mfns[i] = p2m[last - 107 + i];
+		ex[0] = (struct reservation){ (u64)in_mfns, 8, 0, 0, DOMID_SELF, { 0, 0, 0 } };
+		ex[1] = (struct reservation){ (u64)&out_pfn, 1, 3, 32, DOMID_SELF, { 0, 0, 0 } };
+		nr_done = 0;
+		{
+			struct { struct reservation in, out; u64 nr_exchanged; } x = { ex[0], ex[1], 0 };
+
+			EXPECT_EQ("exchange 8 frames for an order-3 extent", memop(11, &x), 0);
+			EXPECT_EQ("exchange nr_exchanged", x.nr_exchanged, 8);
+			nr_done = x.nr_exchanged;
+		}
+		if (nr_done == 8) {
+			EXPECT_EQ("exchanged extent aligned", out_pfn % 8, 0);
+			if (out_pfn >= (1UL << 20))
+				fail("exchanged extent above 4 GiB", out_pfn, 1UL << 20);
+			for (u64 i = 0; i < 8; i++)
+				p2m[last - 107 + i] = out_pfn + i;
+		}
+		EXPECT_EQ("current_reservation after exchange", memop(3, &self), nr_pages);
+		/* One bad input frame (mfn 0): nothing happens at all. */
+		for (u64 i = 0; i < 8; i++)
+			in_mfns[i] = p2m[last - 107 + i];
+		in_mfns[7] = 0;
+		out_pfn = last - 107;
+		{
+			struct { struct reservation in, out; u64 nr_exchanged; } x = { ex[0], ex[1], 0 };
+
+			EXPECT_EQ("exchange with a frame not ours", memop(11, &x), -22);
+			EXPECT_EQ("failed exchange nr_exchanged", x.nr_exchanged, 0);
+		}
+		EXPECT_EQ("current_reservation after a failed exchange", memop(3, &self), nr_pages);
+		EXPECT_EQ("frames of a failed exchange are still ours",
+			  reserve(1, in_mfns, 1, 0, DOMID_SELF), 1);
+		extents[0] = last - 107;
+		EXPECT_EQ("and can be populated again", reserve(6, extents, 1, 0, DOMID_SELF), 1);
+		p2m[last - 107] = extents[0];
+		{
+			struct { struct reservation in, out; u64 nr_exchanged; } x = { ex[0], ex[1], 0 };
+
+			x.out.nr_extents = 2;
+			EXPECT_EQ("exchange of mismatched sizes", memop(11, &x), -22);
+		}
+	}
 	EXPECT_EQ("current_reservation at the end", memop(3, &self), nr_pages);
 	put("probe: memory_op checks done");
 	end();
