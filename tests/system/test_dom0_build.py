@@ -17,6 +17,7 @@ import sys
 import threading
 from pathlib import Path
 
+import systest
 from systest import (EXIT_ERROR, EXIT_OK, FAILURE_LINES, REPO, SCRATCH, TestFailure, info,
                      log_line, params, warning)
 
@@ -153,6 +154,18 @@ def test_probe(t, variant):
     pages = int(result.find(dom0(r"memory: \d+ MiB \((\d+) pages\)"))[1])
     if v.get("nr_pages") != pages:
         raise TestFailure(f"start_info.nr_pages {v.get('nr_pages')} != {pages}", result)
+
+
+@params(0, 1)
+def test_probe_from_grub(t, entry):
+    """From the CD image, GRUB loads the probe as a Multiboot2 (entry 0) or
+    Multiboot1 (entry 1) module: GRUB 2 passes no path word, and the module
+    string reaches dom0 as it is (empty)."""
+    iso = t.make_iso(cmdline=systest.QEMU_EXIT, default=entry, modules=[probe()])
+    t.boot_cdrom(iso, timeout=120, status=EXIT_OK,
+                 expect=[systest.banner(f"Multiboot{2 - entry}", r"GRUB 2\S*"),
+                         dom0(r'command line ""$'), r"^probe: cmdline ''$", PROBE_OK],
+                 forbid=FAILURE_LINES + PROBE_FAILS)
 
 
 def test_probe_machine_memory_map(t):
