@@ -2,6 +2,7 @@
 #include <asm/apic.h>
 #include <asm/irq.h>
 #include <asm/percpu.h>
+#include <asm/pv_mm.h>
 #include <asm/time.h>
 #include <asm/x86.h>
 #include <mica/console.h>
@@ -35,6 +36,9 @@ void do_irq(struct cpu_regs *regs, unsigned int vector)
 		timer_interrupt();
 		break;
 	case IRQ_VECTOR_IPI_WAKE:
+		break;
+	case IRQ_VECTOR_TLB_FLUSH:
+		pv_tlb_flush_interrupt();
 		break;
 	case IRQ_VECTOR_IPI_STOP:
 		stop_this_cpu();

@@ -12,6 +12,7 @@
 #define IRQ_VECTOR_TIMER 0xf0    /* local APIC timer */
 #define IRQ_VECTOR_IPI_WAKE 0xf1 /* IPI: only wakes a halted CPU */
 #define IRQ_VECTOR_IPI_STOP 0xf2 /* IPI: stop this CPU for good */
+#define IRQ_VECTOR_TLB_FLUSH 0xf3 /* IPI: flush this CPU's TLB (arch/x86/pv/mm/tlb.c) */
 #define IRQ_VECTOR_ERROR 0xfe    /* local APIC error */
 #define IRQ_VECTOR_SPURIOUS 0xff /* local APIC spurious (no EOI) */
 

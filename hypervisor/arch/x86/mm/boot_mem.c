@@ -7,6 +7,7 @@
 #include <asm/layout.h>
 #include <asm/page.h>
 #include <asm/percpu.h>
+#include <asm/pv_mm.h>
 #include <mica/bootinfo.h>
 #include <mica/console.h>
 #include <mica/frame.h>
@@ -93,4 +94,5 @@ void memory_init(const struct boot_info *bi)
 		(unsigned long long)usable_kib, (unsigned long long)low_kib,
 		(unsigned long long)hv_kib, (unsigned long long)boot_kib,
 		(unsigned long long)(frames_free() * 4));
+	m2p_init();
 }

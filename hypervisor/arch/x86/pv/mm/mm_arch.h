@@ -1,0 +1,57 @@
+/*
+ * The hypervisor side of the PV memory manager, shared by its hypercall
+ * files: foreign-domain arguments, page-table roots and TLB flushes.
+ */
+#ifndef PV_MM_ARCH_H
+#define PV_MM_ARCH_H
+
+#include "mm_priv.h"
+#include <pv/types.h>
+
+struct domain;
+struct vcpu;
+
+/* Requests one batched hypercall handles before it continues itself. */
+#define MM_BATCH 256
+/* mmu_update/mmuext_op count flag of a continued call (Xen's encoding). */
+#define MMU_UPDATE_PREEMPTED 0x80000000u
+
+/*
+ * The page owner a foreigndom / domid argument names, for the current
+ * domain cur: cur itself (DOMID_SELF), another domain (referenced), or
+ * I/O memory (DOMID_IO: d NULL). foreign: not cur.
+ */
+struct pg_owner {
+	struct domain *d;
+	u16 id;
+	bool priv;     /* may map I/O memory: d's privilege, or cur's for DOMID_IO */
+	bool foreign;
+};
+
+/* 0, or -ESRCH (unknown domain, cur's own id, DOMID_XEN and other reserved ids). */
+int pv_get_pg_owner(struct domain *cur, u16 domid, struct pg_owner *o);
+void pv_put_pg_owner(struct pg_owner *o);
+
+/* The RAM frame mfn, or NULL. */
+struct frame *pv_ram_frame(u64 mfn);
+
+/* pv_set_root, preemptible for mmuext_op (-ERESTART). */
+int pv_set_root_cont(struct vcpu *v, u64 mfn, bool user, bool preemptible);
+
+/* descriptors.c: drops v's GDT frames. */
+void pv_destroy_gdt(struct vcpu *v);
+
+/* tlb.c */
+void tlb_flush_local(void);
+/* INVLPG of a guest address on this CPU; other addresses are ignored. */
+void tlb_invlpg_local(u64 va);
+/* Full flush on every CPU in cpus (bit per CPU, this one included); waits. */
+void tlb_flush_cpus(u64 cpus);
+/* CPUs running a vCPU of d now. */
+u64 tlb_domain_cpus(const struct domain *d);
+/* CPUs running the vCPUs of d named in the guest bitmap at gva: 0 or -EFAULT. */
+int tlb_vcpumask_cpus(const struct domain *d, pv_gva_t gva, u64 *cpus);
+/* This CPU's bit. */
+u64 tlb_this_cpu(void);
+
+#endif

@@ -1,0 +1,101 @@
+/*
+ * update_va_mapping (hypercall 14) and update_va_mapping_otherdomain (22):
+ * rewrite the L1 entry that maps one address in the caller's current
+ * (kernel) page tables, with the checks of mmu_update, then flush as
+ * asked (section 2.4.11).
+ *
+ * flags bits 1:0: UVMF_NONE, UVMF_TLB_FLUSH or UVMF_INVLPG; the rest is
+ * 0 (this CPU), UVMF_ALL (every vCPU of the domain) or a guest pointer to
+ * a vCPU bitmap. Even with UVMF_NONE this CPU forgets the address when
+ * the entry lost its presence or its write permission: cheap, and what
+ * Linux's pin sequence (make read-only, then pin) is happiest with.
+ */
+#include <mica/domain.h>
+#include <pv/hypercall_handlers.h>
+#include <pv/mm.h>
+#include "mm_arch.h"
+
+static int flush(struct domain *d, u64 va, u64 flags, u64 old, u64 new_entry)
+{
+	u64 scope = flags & ~(u64)UVMF_FLUSHTYPE_MASK, cpus;
+	unsigned int type = flags & UVMF_FLUSHTYPE_MASK;
+
+	if (type != UVMF_TLB_FLUSH && type != UVMF_INVLPG) {
+		if ((old & PG_P) && (!(new_entry & PG_P) || ((old & PG_RW) && !(new_entry & PG_RW))))
+			tlb_invlpg_local(va);
+		return 0;
+	}
+	if (scope == UVMF_LOCAL) {
+		if (type == UVMF_INVLPG)
+			tlb_invlpg_local(va);
+		else
+			tlb_flush_local();
+		return 0;
+	}
+	if (scope == UVMF_ALL)
+		cpus = tlb_domain_cpus(d);
+	else if (tlb_vcpumask_cpus(d, scope, &cpus))
+		return -EFAULT;
+	/* Other CPUs flush everything; this one a single address will do for INVLPG. */
+	if (type == UVMF_INVLPG && (cpus & tlb_this_cpu())) {
+		tlb_invlpg_local(va);
+		cpus &= ~tlb_this_cpu();
+	}
+	tlb_flush_cpus(cpus);
+	return 0;
+}
+
+static long update_va_mapping(u64 va, u64 pte, u64 flags, const struct pg_owner *pg)
+{
+	struct vcpu *v = current_vcpu();
+	struct domain *d = v->domain;
+	struct pt_ctx ctx = {
+		.pt_owner = d->id,
+		.pg_owner = pg->id,
+		.pt_priv = d->is_privileged,
+		.pg_priv = pg->priv,
+		.budget = PT_VALIDATE_BUDGET,
+	};
+	struct frame *l1;
+	unsigned int idx;
+	mfn_t l1_mfn;
+	u64 old;
+	int rc;
+
+	if (!v->arch.kernel_root || pt_walk_l1(v->arch.kernel_root, va, &l1_mfn, &idx))
+		return -EINVAL;
+	l1 = mfn_to_frame(l1_mfn);
+	if (!pt_get_page(l1, d->id))
+		return -EINVAL;
+	if (pt_get_type_in_use(l1, PGT_L1)) {
+		pt_put_page(l1);
+		return -EINVAL;
+	}
+	rc = pt_modify_entry(l1, 1, idx, pt_rmw_set, &pte, &ctx, &old);
+	pt_put_type(l1);
+	pt_put_page(l1);
+	if (rc)
+		return rc;
+	return flush(d, va, flags, old, pte);
+}
+
+long do_update_va_mapping(pv_u64 va, pv_u64 pte, pv_u64 flags)
+{
+	struct pg_owner self;
+
+	pv_get_pg_owner(current_vcpu()->domain, DOMID_SELF, &self);
+	return update_va_mapping(va, pte, flags, &self);
+}
+
+long do_update_va_mapping_otherdomain(pv_u64 va, pv_u64 pte, pv_u64 flags, domid_t domid)
+{
+	struct domain *d = current_vcpu()->domain;
+	struct pg_owner pg;
+	long rc;
+
+	if (pv_get_pg_owner(d, domid, &pg))
+		return -ESRCH;
+	rc = pg.foreign && !d->is_privileged ? -EPERM : update_va_mapping(va, pte, flags, &pg);
+	pv_put_pg_owner(&pg);
+	return rc;
+}
