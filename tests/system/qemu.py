@@ -50,8 +50,9 @@ def describe_status(status):
     if status == EXIT_ERROR:
         return "exit status 3 (the hypervisor halted on an error)"
     if status == 0:
-        return ("exit status 0 (QEMU ended on its own: a triple fault or reset under "
-                "-no-reboot, or the hypervisor never reached the debug-exit device)")
+        return ("exit status 0 (QEMU ended on its own: a Linux booted natively powered off, "
+                "a triple fault or reset under -no-reboot, or the hypervisor never reached "
+                "the debug-exit device)")
     if status < 0:
         return f"killed by signal {-status}"
     if status & 1:
