@@ -1,0 +1,266 @@
+/* Xen ELF notes: finding them in a note area and decoding them into struct xen_elf_info. */
+#include <mica/errno.h>
+#include <mica/lib.h>
+
+#include "internal.h"
+
+#define NOTE_HEADER 12 /* n_namesz, n_descsz, n_type: three u32 */
+
+static const char *const note_names[] = {
+	[XEN_NOTE_ENTRY] = "ENTRY",
+	[XEN_NOTE_HYPERCALL_PAGE] = "HYPERCALL_PAGE",
+	[XEN_NOTE_VIRT_BASE] = "VIRT_BASE",
+	[XEN_NOTE_PADDR_OFFSET] = "PADDR_OFFSET",
+	[XEN_NOTE_XEN_VERSION] = "XEN_VERSION",
+	[XEN_NOTE_GUEST_OS] = "GUEST_OS",
+	[XEN_NOTE_GUEST_VERSION] = "GUEST_VERSION",
+	[XEN_NOTE_LOADER] = "LOADER",
+	[XEN_NOTE_PAE_MODE] = "PAE_MODE",
+	[XEN_NOTE_FEATURES] = "FEATURES",
+	[XEN_NOTE_BSD_SYMTAB] = "BSD_SYMTAB",
+	[XEN_NOTE_HV_START_LOW] = "HV_START_LOW",
+	[XEN_NOTE_L1_MFN_VALID] = "L1_MFN_VALID",
+	[XEN_NOTE_SUSPEND_CANCEL] = "SUSPEND_CANCEL",
+	[XEN_NOTE_INIT_P2M] = "INIT_P2M",
+	[XEN_NOTE_MOD_START_PFN] = "MOD_START_PFN",
+	[XEN_NOTE_SUPPORTED_FEATURES] = "SUPPORTED_FEATURES",
+	[XEN_NOTE_PHYS32_ENTRY] = "PHYS32_ENTRY",
+};
+
+/* XENFEAT_* names by bit number, as FEATURES spells them (Xen's public/features.h). */
+static const char *const feature_names[] = {
+	"writable_page_tables", "writable_descriptor_tables", "auto_translated_physmap",
+	"supervisor_mode_kernel", "pae_pgdir_above_4gb", "mmu_pt_update_preserve_ad",
+	"highmem_assist", "gnttab_map_avail_bits", "hvm_callback_vector", "hvm_safe_pvclock",
+	"hvm_pirqs", "dom0", "grant_map_identity", "memory_op_vnode_supported",
+	"ARM_SMCCC_supported", "linux_rsdp_unrestricted", "not_direct_mapped", "direct_mapped",
+	"runstate_phys_area", "vcpu_time_phys_area", "dm_msix_all_writes",
+};
+
+static const char *note_name(unsigned int type)
+{
+	if (type < ARRAY_SIZE(note_names) && note_names[type])
+		return note_names[type];
+	return "unknown";
+}
+
+static u64 align_up(u64 v, unsigned int a)
+{
+	return (v + a - 1) & ~(u64)(a - 1);
+}
+
+int xen_notes_scan(struct xen_notes *n, const u8 *p, size_t len, unsigned int align,
+		   struct kimg_err *err)
+{
+	size_t off = 0;
+
+	/* Each record takes at least NOTE_HEADER bytes: bounded by len. */
+	while (len - off >= NOTE_HEADER) {
+		u32 namesz = get_le32(p + off), descsz = get_le32(p + off + 4);
+		u32 type = get_le32(p + off + 8);
+		u64 name_at = off + NOTE_HEADER;
+		u64 desc_at = name_at + align_up(namesz, align);
+		u64 next = desc_at + align_up(descsz, align);
+		const u8 *name = p + name_at, *desc;
+
+		if (desc_at > len || descsz > len - desc_at)
+			return kimg_fail(err, -EINVAL,
+					 "ELF note at offset %zu (namesz %u, descsz %u) crosses the end "
+					 "of its %zu-byte note area", off, namesz, descsz, len);
+		desc = p + desc_at;
+		/* The last record's padding may be missing. */
+		off = next < len ? (size_t)next : len;
+
+		if (!((namesz == 4 && !memcmp(name, "Xen", 4)) ||
+		      (namesz == 3 && !memcmp(name, "Xen", 3))))
+			continue;
+		n->found++;
+		if (type > XEN_NOTE_MAX)
+			continue;
+		if (!n->desc[type]) {
+			n->desc[type] = desc;
+			n->size[type] = descsz;
+		} else if (n->size[type] != descsz || memcmp(n->desc[type], desc, descsz)) {
+			return kimg_fail(err, -EINVAL, "two different Xen %s notes (type %u)",
+					 note_name(type), type);
+		}
+	}
+	return 0;
+}
+
+/* A numeric note: 1, 2, 4 or 8 bytes, little-endian. */
+static int get_num(const struct xen_notes *n, unsigned int type, u64 *v, struct kimg_err *err)
+{
+	const u8 *d = n->desc[type];
+
+	switch (n->size[type]) {
+	case 1: *v = d[0]; return 0;
+	case 2: *v = get_le16(d); return 0;
+	case 4: *v = get_le32(d); return 0;
+	case 8: *v = get_le64(d); return 0;
+	default:
+		return kimg_fail(err, -EINVAL, "Xen %s note has %u bytes, not 1, 2, 4 or 8",
+				 note_name(type), n->size[type]);
+	}
+}
+
+static int get_num32(const struct xen_notes *n, unsigned int type, u32 *v, struct kimg_err *err)
+{
+	u64 x;
+	int ret = get_num(n, type, &x, err);
+
+	if (ret)
+		return ret;
+	if (x > UINT32_MAX)
+		return kimg_fail(err, -EINVAL, "Xen %s note value %#llx is over 32 bits",
+				 note_name(type), (unsigned long long)x);
+	*v = (u32)x;
+	return 0;
+}
+
+/* Copies a string note (up to NUL or descsz), truncated to fit, non-printables as '?'. */
+static void get_str(const struct xen_notes *n, unsigned int type, char *buf, size_t size)
+{
+	const u8 *d = n->desc[type];
+	size_t i;
+
+	for (i = 0; i < n->size[type] && i + 1 < size && d[i]; i++)
+		buf[i] = d[i] >= 0x20 && d[i] < 0x7f ? (char)d[i] : '?';
+	buf[i] = '\0';
+}
+
+/* Parses FEATURES: '|'-separated names, '!' marking required ones; no NUL needed. */
+static int parse_features(const u8 *d, size_t len, struct xen_elf_info *info,
+			  struct kimg_err *err)
+{
+	size_t i = 0;
+
+	while (i < len && d[i]) {
+		size_t start, nlen;
+		bool required = false, known = false;
+
+		if (d[i] == '|') {
+			i++;
+			continue;
+		}
+		if (d[i] == '!') {
+			required = true;
+			i++;
+		}
+		start = i;
+		while (i < len && d[i] && d[i] != '|')
+			i++;
+		nlen = i - start;
+		for (unsigned int bit = 0; bit < ARRAY_SIZE(feature_names); bit++)
+			if (strlen(feature_names[bit]) == nlen &&
+			    !memcmp(feature_names[bit], d + start, nlen)) {
+				info->features_wanted |= 1u << bit;
+				if (required)
+					info->features_required |= 1u << bit;
+				known = true;
+				break;
+			}
+		if (!known && required) {
+			char name[40];
+			size_t k;
+
+			for (k = 0; k < nlen && k + 1 < sizeof(name); k++)
+				name[k] = d[start + k] >= 0x20 && d[start + k] < 0x7f ?
+					  (char)d[start + k] : '?';
+			name[k] = '\0';
+			return kimg_fail(err, -EOPNOTSUPP,
+					 "kernel requires the unknown Xen feature \"%s\"", name);
+		}
+	}
+	return 0;
+}
+
+int xen_notes_decode(const struct xen_notes *n, struct xen_elf_info *info, struct kimg_err *err)
+{
+	static const struct {
+		u8 type;
+		u8 wide; /* 1: u64 field, 0: u32 field */
+		u16 offset;
+	} nums[] = {
+		{ XEN_NOTE_ENTRY, 1, offsetof(struct xen_elf_info, entry) },
+		{ XEN_NOTE_HYPERCALL_PAGE, 1, offsetof(struct xen_elf_info, hypercall_page) },
+		{ XEN_NOTE_VIRT_BASE, 1, offsetof(struct xen_elf_info, virt_base) },
+		{ XEN_NOTE_PADDR_OFFSET, 1, offsetof(struct xen_elf_info, paddr_offset) },
+		{ XEN_NOTE_HV_START_LOW, 1, offsetof(struct xen_elf_info, hv_start_low) },
+		{ XEN_NOTE_INIT_P2M, 1, offsetof(struct xen_elf_info, init_p2m) },
+		{ XEN_NOTE_PHYS32_ENTRY, 1, offsetof(struct xen_elf_info, phys32_entry) },
+		{ XEN_NOTE_SUSPEND_CANCEL, 0, offsetof(struct xen_elf_info, suspend_cancel) },
+		{ XEN_NOTE_MOD_START_PFN, 0, offsetof(struct xen_elf_info, mod_start_pfn) },
+		{ XEN_NOTE_SUPPORTED_FEATURES, 0, offsetof(struct xen_elf_info, supported_features) },
+	};
+	static const struct {
+		u8 type;
+		u16 offset;
+		u16 size;
+	} strs[] = {
+		{ XEN_NOTE_XEN_VERSION, offsetof(struct xen_elf_info, xen_version), XEN_ELF_STR_LEN },
+		{ XEN_NOTE_GUEST_OS, offsetof(struct xen_elf_info, guest_os), XEN_ELF_STR_LEN },
+		{ XEN_NOTE_GUEST_VERSION, offsetof(struct xen_elf_info, guest_version), XEN_ELF_STR_LEN },
+		{ XEN_NOTE_LOADER, offsetof(struct xen_elf_info, loader), XEN_ELF_STR_LEN },
+		{ XEN_NOTE_PAE_MODE, offsetof(struct xen_elf_info, pae_mode), XEN_ELF_STR_LEN },
+		{ XEN_NOTE_BSD_SYMTAB, offsetof(struct xen_elf_info, bsd_symtab), XEN_ELF_STR_LEN },
+		{ XEN_NOTE_FEATURES, offsetof(struct xen_elf_info, features), XEN_ELF_FEATURES_LEN },
+	};
+	u8 *base = (u8 *)info;
+	int ret;
+
+	if (!n->found)
+		return kimg_fail(err, -EOPNOTSUPP,
+				 "not a Xen PV kernel: no Xen ELF notes; build it with CONFIG_XEN_PV");
+	for (unsigned int t = 0; t <= XEN_NOTE_MAX; t++)
+		if (n->desc[t])
+			info->notes |= 1ull << t;
+
+	for (size_t i = 0; i < ARRAY_SIZE(nums); i++) {
+		if (!n->desc[nums[i].type])
+			continue;
+		if (nums[i].wide) {
+			ret = get_num(n, nums[i].type, (u64 *)(base + nums[i].offset), err);
+		} else {
+			ret = get_num32(n, nums[i].type, (u32 *)(base + nums[i].offset), err);
+		}
+		if (ret)
+			return ret;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
+		if (n->desc[strs[i].type])
+			get_str(n, strs[i].type, (char *)(base + strs[i].offset), strs[i].size);
+
+	if (n->desc[XEN_NOTE_L1_MFN_VALID]) {
+		const u8 *d = n->desc[XEN_NOTE_L1_MFN_VALID];
+
+		if (n->size[XEN_NOTE_L1_MFN_VALID] == 16) {
+			info->l1_mfn_valid_mask = get_le64(d);
+			info->l1_mfn_valid_value = get_le64(d + 8);
+		} else if (n->size[XEN_NOTE_L1_MFN_VALID] == 8) {
+			info->l1_mfn_valid_mask = get_le32(d);
+			info->l1_mfn_valid_value = get_le32(d + 4);
+		} else {
+			return kimg_fail(err, -EINVAL, "Xen L1_MFN_VALID note has %u bytes, not 16",
+					 n->size[XEN_NOTE_L1_MFN_VALID]);
+		}
+	}
+	if (n->desc[XEN_NOTE_FEATURES]) {
+		ret = parse_features(n->desc[XEN_NOTE_FEATURES], n->size[XEN_NOTE_FEATURES], info,
+				     err);
+		if (ret)
+			return ret;
+	}
+
+	if (!n->desc[XEN_NOTE_XEN_VERSION] || strncmp(info->xen_version, "xen-3.0", 7))
+		return kimg_fail(err, -EOPNOTSUPP,
+				 "Xen XEN_VERSION note is \"%s\", not \"xen-3.0\": not a Xen 3.0 ABI kernel",
+				 info->xen_version);
+	if (strcmp(info->loader, "generic") && strcmp(info->guest_os, "linux"))
+		return kimg_fail(err, -EOPNOTSUPP,
+				 "Xen notes name neither LOADER \"generic\" nor GUEST_OS \"linux\" "
+				 "(LOADER \"%s\", GUEST_OS \"%s\")", info->loader, info->guest_os);
+	if (!n->desc[XEN_NOTE_ENTRY])
+		return kimg_fail(err, -EINVAL, "no Xen ENTRY note: the kernel's entry point is unknown");
+	return 0;
+}
