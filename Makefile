@@ -15,6 +15,7 @@ help:
 	@echo "make clean    remove build/"
 
 include hypervisor/build.mk
+include hypercall/hypercall.mk
 include hypercall/libpv/libpv.mk
 include tests/conformance/conformance.mk
 

@@ -18,32 +18,39 @@ HV_LDFLAGS := -nostdlib -static --no-pie -z max-page-size=4096 -z noexecstack \
 HV_SRCS := $(shell find hypervisor -name '*.c' -o -name '*.S' | sort)
 HV_OBJS := $(patsubst %,build/%.o,$(HV_SRCS))
 
+# `make V=1` shows the full commands.
+Q := $(if $(V),,@)
+
 build/hypervisor/%.c.o: hypervisor/%.c
 	@mkdir -p $(dir $@)
-	$(HV_CC) $(HV_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(HV_CC) $(HV_CFLAGS) -c $< -o $@
 
 build/hypervisor/%.S.o: hypervisor/%.S
 	@mkdir -p $(dir $@)
-	$(HV_CC) $(HV_ASFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(HV_CC) $(HV_ASFLAGS) -c $< -o $@
 
 # Two link passes: the second embeds the symbol table of the first for
 # backtraces. The table lives after .text, so no code address moves.
 build/symtab-empty.S: scripts/gen-symtab.py
 	@mkdir -p build
-	python3 scripts/gen-symtab.py - $@
+	$(Q)python3 scripts/gen-symtab.py - $@
 
 build/mica-pass1.elf: $(HV_OBJS) build/symtab-empty.S.o hypervisor/linker.ld
-	$(HV_LD) $(HV_LDFLAGS) $(HV_OBJS) build/symtab-empty.S.o -o $@
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(HV_LD) $(HV_LDFLAGS) $(HV_OBJS) build/symtab-empty.S.o -o $@
 
 build/symtab.S: build/mica-pass1.elf scripts/gen-symtab.py
-	python3 scripts/gen-symtab.py $< $@
+	$(Q)python3 scripts/gen-symtab.py $< $@
 
 build/%.S.o: build/%.S
-	$(HV_CC) $(HV_ASFLAGS) -c $< -o $@
+	$(Q)$(HV_CC) $(HV_ASFLAGS) -c $< -o $@
 
 build/mica.elf: build/mica-pass1.elf build/symtab.S.o scripts/check-image.py
-	$(HV_LD) $(HV_LDFLAGS) $(HV_OBJS) build/symtab.S.o -o $@.tmp
-	python3 scripts/check-image.py $@.tmp
-	mv $@.tmp $@
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(HV_LD) $(HV_LDFLAGS) $(HV_OBJS) build/symtab.S.o -o $@.tmp
+	$(Q)python3 scripts/check-image.py $@.tmp
+	$(Q)mv $@.tmp $@
 
 -include $(HV_OBJS:.o=.d)

@@ -138,3 +138,48 @@ void panic(const char *fmt, ...)
 	console_unlock_for_report();
 	arch_halt_all();
 }
+
+void console_write_raw(const char *s, size_t n)
+{
+	u64 flags = lock();
+
+	arch_console_write(s, n);
+	unlock(flags);
+}
+
+void console_write_guest(unsigned int domid, const char *s, size_t n)
+{
+	char line[300];
+	int len = snprintf(line, sizeof(line), "(d%u) %.*s", domid, (int)n, s);
+
+	if (len > (int)sizeof(line) - 1)
+		len = (int)sizeof(line) - 1;
+	console_write_raw(line, (size_t)len);
+}
+
+/* Serial input waiting for dom0 (CONSOLEIO_read); guarded by console_lock. */
+#define INPUT_RING_SIZE 1024
+static char input_ring[INPUT_RING_SIZE];
+static u32 input_head, input_tail; /* free-running; head - tail = bytes queued */
+
+bool console_input_push(char c)
+{
+	u64 flags = lock();
+	bool ok = input_head - input_tail < INPUT_RING_SIZE;
+
+	if (ok)
+		input_ring[input_head++ % INPUT_RING_SIZE] = c;
+	unlock(flags);
+	return ok;
+}
+
+size_t console_input_read(char *buf, size_t max)
+{
+	u64 flags = lock();
+	size_t n = 0;
+
+	while (n < max && input_tail != input_head)
+		buf[n++] = input_ring[input_tail++ % INPUT_RING_SIZE];
+	unlock(flags);
+	return n;
+}

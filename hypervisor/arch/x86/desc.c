@@ -2,6 +2,7 @@
 #include <asm/desc.h>
 #include <asm/page.h>
 #include <asm/percpu.h>
+#include <asm/pv.h>
 #include <asm/regs.h>
 #include <asm/x86.h>
 #include <mica/console.h>
@@ -131,4 +132,5 @@ void cpu_desc_init(struct cpu_info *info, void *stack_base)
 			 :
 			 : "m"(gdtr), "m"(idtr), "i"(HV_CS), "i"(HV_DS), "r"(TSS_SEL)
 			 : "rax", "memory");
+	pv_cpu_init(info);
 }

@@ -47,6 +47,24 @@ trap_common:
 	movq %rsp, %rbp
 	call do_trap
 	addq $16, %rsp
+	/*
+	 * A frame at the very top of the stack came from a guest (ring 3
+	 * through TSS.rsp0, or the SYSCALL entry): finish the guest's pending
+	 * work (events, bounces, scheduling) before resuming whoever owns
+	 * the frame now. Frames on IST stacks return as they are.
+	 */
+	leaq 22*8(%rsp), %rax
+	movq %rax, %rcx
+	andq $(STACK_SIZE - 1), %rcx
+	cmpq $(STACK_SIZE - CPU_INFO_SIZE), %rcx
+	jne 1f
+	testb $3, 18*8(%rsp)        /* CS RPL: ring 3 */
+	jz 1f
+	cli
+	movq %rsp, %rdi
+	call pv_exit_to_guest
+1:
+restore_frame:
 	popq %r15
 	popq %r14
 	popq %r13
@@ -64,3 +82,38 @@ trap_common:
 	popq %rdi
 	addq $16, %rsp              /* vector, error code */
 	iretq
+
+/*
+ * SYSCALL from ring 3: a guest kernel's hypercall or a guest user's
+ * system call. SYSCALL leaves RSP alone, so borrow GS (KERNEL_GS_BASE
+ * holds this CPU's cpu_info while guests run; the hypervisor never uses
+ * GS otherwise) to find the stack, then build the same frame an
+ * exception from ring 3 would have, with "vector" 256.
+ */
+	.globl pv_syscall_entry
+pv_syscall_entry:
+	swapgs
+	movq %rsp, %gs:CPU_INFO_SYSCALL_RSP
+	movq %gs:CPU_INFO_SELF, %rsp
+	pushq $0xe02b               /* SS: FLAT_RING3_DS */
+	pushq %gs:CPU_INFO_SYSCALL_RSP
+	swapgs
+	pushq %r11                  /* RFLAGS */
+	pushq $0xe033               /* CS: FLAT_RING3_CS64 */
+	pushq %rcx                  /* RIP */
+	pushq $0
+	pushq $256
+	jmp trap_common
+
+/*
+ * Starts a vCPU on this CPU for the first time, or after the CPU idled:
+ * the guest frame at the stack top is already filled in.
+ * void resume_guest_frame(struct cpu_regs *frame) __noreturn
+ */
+	.globl resume_guest_frame
+resume_guest_frame:
+	cli
+	movq %rdi, %rsp
+	xorl %ebp, %ebp
+	call pv_exit_to_guest
+	jmp restore_frame

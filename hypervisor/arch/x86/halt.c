@@ -28,6 +28,36 @@ void arch_irq_restore(u64 flags)
 	local_irq_restore(flags);
 }
 
+static void __noreturn stop_here(void)
+{
+	for (;;) {
+		local_irq_disable();
+		halt();
+	}
+}
+
+void machine_power_off(void)
+{
+	local_irq_disable();
+	smp_send_stop();
+	/* Exit status 0 from the device means "finished normally". */
+	arch_qemu_exit(0);
+	stop_here();
+}
+
+/* Resets through the PCI reset control register, then the keyboard controller. */
+void machine_restart(void)
+{
+	local_irq_disable();
+	smp_send_stop();
+	outb(0xcf9, 0x02);
+	outb(0xcf9, 0x06);
+	for (int i = 0; i < 100000 && (inb(0x64) & 2); i++)
+		cpu_relax();
+	outb(0x64, 0xfe);
+	stop_here();
+}
+
 void arch_halt_all(void)
 {
 	local_irq_disable();

@@ -85,6 +85,7 @@ void start_hypervisor(u32 magic, u32 info)
 	memory_init(&boot_info);
 	sched_init();
 	smp_init(&boot_info);
+	uart_input_start();
 	trigger_test_fault();
 
 	pr_info("Mica %s ready: %u CPU%s, %llu MiB RAM, %u module%s", MICA_VERSION,

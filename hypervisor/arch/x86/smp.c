@@ -6,6 +6,7 @@
 #include <asm/page.h>
 #include <asm/percpu.h>
 #include <asm/smp.h>
+#include <mica/sched.h>
 #include <asm/time.h>
 #include <asm/x86.h>
 #include <mica/bootinfo.h>
@@ -159,8 +160,7 @@ void ap_start(void)
 	pr_info("CPU%u: APIC ID %u online", ci->cpu, ci->apic_id);
 	__atomic_fetch_add(&nr_cpus_online, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&ci->online, true, __ATOMIC_RELEASE);
-	for (;;)
-		safe_halt();
+	cpu_idle_loop();
 }
 
 /*

@@ -4,7 +4,9 @@
  * registers, backtrace) and stop the machine.
  */
 #include <asm/arch.h>
+#include <asm/fixup.h>
 #include <asm/percpu.h>
+#include <asm/pv.h>
 #include <asm/regs.h>
 #include <asm/x86.h>
 #include <mica/cmdline.h>
@@ -127,10 +129,39 @@ static void __noreturn fatal_exception(const struct cpu_regs *regs)
 	arch_halt_all();
 }
 
+u64 fixup_lookup(u64 rip)
+{
+	extern const u64 __fixup_start[], __fixup_end[];
+
+	for (const u64 *f = __fixup_start; f < __fixup_end; f += 2)
+		if (f[0] == rip)
+			return f[1];
+	return 0;
+}
+
 void do_trap(struct cpu_regs *regs)
 {
+	u64 fixup;
+
+	if (regs->vector == PV_SYSCALL_VECTOR) {
+		pv_do_syscall(regs);
+		return;
+	}
 	if (regs->vector >= 32) {
 		do_irq(regs, (unsigned int)regs->vector);
+		return;
+	}
+	if (regs->vector == 2) {
+		pr_warn("NMI on CPU%d (reason port 0x61: %#x)", arch_cpu_id(), inb(0x61));
+		return;
+	}
+	if ((regs->cs & 3) == 3 && regs->vector != 8 && regs->vector != 18) {
+		pv_do_exception(regs);
+		return;
+	}
+	/* Guest memory accesses with a fixup fail softly. */
+	if ((regs->vector == 14 || regs->vector == 13) && (fixup = fixup_lookup(regs->rip))) {
+		regs->rip = fixup;
 		return;
 	}
 	fatal_exception(regs);

@@ -4,6 +4,9 @@
 #include <mica/console.h>
 #include <mica/lib.h>
 #include <asm/uart.h>
+#include <mica/event.h>
+#include <mica/timer.h>
+#include <pv/event_channel.h>
 
 #define UART_THR 0 /* transmit holding */
 #define UART_RBR 0 /* receive buffer */
@@ -58,6 +61,37 @@ void arch_console_write(const char *s, size_t n)
 			uart_putc('\r');
 		uart_putc(s[i]);
 	}
+}
+
+/*
+ * Serial input for dom0, polled every 10 ms on the boot CPU (the UART's
+ * interrupt would need an IO-APIC driver). Each batch of received bytes
+ * is queued for CONSOLEIO_read and announced with VIRQ_CONSOLE.
+ */
+#define INPUT_POLL_NS 10000000ULL
+
+static struct timer input_timer;
+
+static void input_poll(void *unused)
+{
+	bool got = false;
+	int c;
+
+	while ((c = uart_getc()) >= 0) {
+		console_input_push((char)c);
+		got = true;
+	}
+	if (got)
+		send_global_virq(VIRQ_CONSOLE);
+	set_timer(&input_timer, now_ns() + INPUT_POLL_NS);
+}
+
+void uart_input_start(void)
+{
+	if (!uart_port)
+		return;
+	timer_init(&input_timer, input_poll, NULL, 0);
+	set_timer(&input_timer, now_ns() + INPUT_POLL_NS);
 }
 
 int uart_getc(void)

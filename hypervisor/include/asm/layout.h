@@ -36,7 +36,9 @@
 #define IST_NMI_TOP 8192
 #define IST_MC_TOP 12288
 
-#define CPU_INFO_SIZE 64 /* sizeof(struct cpu_info), checked in percpu.h */
+#define CPU_INFO_SIZE 128 /* sizeof(struct cpu_info), checked in percpu.h */
+#define CPU_INFO_SYSCALL_RSP 56
+#define CPU_INFO_SELF 64
 
 #define MAX_CPUS 64
 

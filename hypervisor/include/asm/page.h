@@ -70,6 +70,9 @@ void paging_use_frame_allocator(void);
  */
 int map_pages(u64 va, paddr_t pa, u64 nr, u64 flags);
 
+/* Removes 4 KiB mappings made by map_pages (absent ones are skipped). */
+void unmap_pages(u64 va, u64 nr);
+
 /* Walks the idle tables: the physical address va maps to, or ~0 if none. */
 paddr_t virt_to_phys_walk(u64 va);
 

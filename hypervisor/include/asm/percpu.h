@@ -20,10 +20,24 @@ struct cpu_info {
 	bool online;
 	u64 timer_deadline_ns; /* next one-shot timer expiry, 0 if none */
 	u64 ticks;     /* timer interrupts handled */
-	u64 pad[2];
+	struct vcpu *current; /* vCPU whose registers are in this CPU's guest frame, or NULL */
+	u64 syscall_rsp;      /* guest RSP saved by the SYSCALL entry (see pv/entry.S) */
+	u64 self;             /* this record's address: the SYSCALL entry's stack top */
+	u32 softirq;          /* SOFTIRQ_* work to do before returning to a guest; atomic */
+	u32 pad0;
+	u64 pad1[6];
 };
 
 _Static_assert(sizeof(struct cpu_info) == CPU_INFO_SIZE, "CPU_INFO_SIZE in layout.h");
+_Static_assert(__builtin_offsetof(struct cpu_info, syscall_rsp) == CPU_INFO_SYSCALL_RSP, "entry.S");
+_Static_assert(__builtin_offsetof(struct cpu_info, self) == CPU_INFO_SELF, "entry.S");
+
+/* The guest's registers while it is interrupted: the frame at the stack top. */
+struct cpu_regs;
+static inline struct cpu_regs *guest_regs_of(struct cpu_info *ci)
+{
+	return (struct cpu_regs *)((u8 *)ci - 22 * 8);
+}
 
 static inline struct cpu_info *this_cpu(void)
 {

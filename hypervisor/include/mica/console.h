@@ -52,11 +52,24 @@ void console_puts(const char *s);
  */
 size_t console_read_log(char *buf, size_t size, u64 *offset);
 
+/* A guest's console output: dom0's goes out as it is, others' with "(dN) ". */
+void console_write_raw(const char *s, size_t n);
+void console_write_guest(unsigned int domid, const char *s, size_t n);
+
+/*
+ * Serial input for dom0: push() queues a received byte (false if the
+ * queue is full and it was dropped); read() takes up to max bytes.
+ */
+bool console_input_push(char c);
+size_t console_input_read(char *buf, size_t max);
+
 /* Arch hooks. */
 void arch_console_write(const char *s, size_t n);
 u64 arch_boot_ns(void);   /* nanoseconds since boot, 0 until the clock is calibrated */
 int arch_cpu_id(void);    /* index of the running CPU, 0 before SMP starts */
 void arch_halt_all(void) __noreturn; /* stops every CPU */
+void machine_power_off(void) __noreturn; /* halts every CPU; QEMU tests see a clean end */
+void machine_restart(void) __noreturn;
 u64 arch_irq_save(void);  /* disables interrupts, returns the previous state */
 void arch_irq_restore(u64 flags);
 

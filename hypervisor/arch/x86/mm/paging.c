@@ -120,6 +120,27 @@ int map_pages(u64 va, paddr_t pa, u64 nr, u64 flags)
 	return rc;
 }
 
+void unmap_pages(u64 va, u64 nr)
+{
+	spin_lock(&map_lock);
+	for (u64 i = 0; i < nr; i++) {
+		u64 a = va + i * PAGE_SIZE, *table = pt_ptr(idle_pt_root);
+		unsigned int level;
+
+		for (level = L4_SHIFT; level > L1_SHIFT; level -= 9) {
+			u64 e = table[PT_INDEX(a, level)];
+
+			if (!(e & PTE_P) || (e & PTE_PS))
+				break;
+			table = pt_ptr(e & PTE_ADDR_MASK);
+		}
+		if (level == L1_SHIFT)
+			table[PT_INDEX(a, L1_SHIFT)] = 0;
+		invlpg((void *)(uintptr_t)a);
+	}
+	spin_unlock(&map_lock);
+}
+
 void *map_mmio(paddr_t pa, size_t size)
 {
 	paddr_t start = ALIGN_DOWN(pa, PAGE_SIZE);

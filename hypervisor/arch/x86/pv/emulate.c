@@ -1,0 +1,421 @@
+/*
+ * The few privileged instructions a ring-3 PV kernel still executes
+ * (section 3.10 of the PV ABI notes): the forced-emulation CPUID, MSR
+ * access for the segment bases, control-register reads, WBINVD, and port
+ * I/O under the virtual IOPL. Everything else is reflected to the guest
+ * as the #GP or #UD it raised.
+ */
+#include <asm/percpu.h>
+#include <asm/pv.h>
+#include <asm/x86.h>
+#include <mica/console.h>
+#include <mica/domain.h>
+#include <mica/guest_access.h>
+#include <mica/lib.h>
+#include <mica/version.h>
+#include <pv/xen.h>
+
+#define MSR_TSC 0x10
+#define MSR_PAT 0x277
+#define MSR_MISC_ENABLE 0x1a0
+#define PV_PAT 0x0000050100070406UL /* WB, WT, UC-, UC, WC, WP, UC, UC: what Linux expects */
+
+/* Reported as the Xen ABI version: Mica implements Xen 4.17's interface. */
+#define XEN_ABI_MAJOR 4
+#define XEN_ABI_MINOR 17
+
+static bool canonical(u64 a)
+{
+	return a < 0x0000800000000000UL || a >= 0xffff800000000000UL;
+}
+
+static u64 *gpr(struct cpu_regs *regs, unsigned int n)
+{
+	switch (n & 15) {
+	case 0: return &regs->rax;
+	case 1: return &regs->rcx;
+	case 2: return &regs->rdx;
+	case 3: return &regs->rbx;
+	case 4: return &regs->rsp;
+	case 5: return &regs->rbp;
+	case 6: return &regs->rsi;
+	case 7: return &regs->rdi;
+	case 8: return &regs->r8;
+	case 9: return &regs->r9;
+	case 10: return &regs->r10;
+	case 11: return &regs->r11;
+	case 12: return &regs->r12;
+	case 13: return &regs->r13;
+	case 14: return &regs->r14;
+	default: return &regs->r15;
+	}
+}
+
+/* The CPUID a PV guest sees (section 3.10): what ring 3 cannot use is hidden. */
+static void guest_cpuid(u32 leaf, u32 sub, u64 xcr0, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	if (leaf >= 0x40000000 && leaf < 0x40010000) {
+		*a = *b = *c = *d = 0;
+		switch (leaf) {
+		case 0x40000000:
+			*a = 0x40000005;
+			*b = 0x566e6558; /* "XenV" */
+			*c = 0x65584d4d; /* "MMXe" */
+			*d = 0x4d4d566e; /* "nVMM" */
+			break;
+		case 0x40000001:
+			*a = (XEN_ABI_MAJOR << 16) | XEN_ABI_MINOR;
+			break;
+		case 0x40000002:
+			*a = 1;          /* hypercall pages */
+			*b = 0x40000000; /* hypercall-page MSR base */
+			break;
+		case 0x40000005:
+			*b = 40;         /* machine address width: grant v1 suffices */
+			break;
+		}
+		return;
+	}
+	cpuid_count(leaf, sub, a, b, c, d);
+	switch (leaf) {
+	case 1:
+		/* ecx: MONITOR 3, VMX 5, SMX 6, EST 7, TM2 8, PDCM 15, PCID 17,
+		 * X2APIC 21, TSC_DEADLINE 24 are never for a ring-3 kernel. */
+		*c &= ~((1u << 3) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) |
+			(1u << 15) | (1u << 17) | (1u << 21) | (1u << 24));
+		/* XSAVE 26, OSXSAVE 27 with the host's XSAVE; AVX 28, FMA 12, F16C 29 with AVX. */
+		if (!xstate_host_mask)
+			*c &= ~((1u << 26) | (1u << 27));
+		else
+			*c |= 1u << 27;
+		if (!(xstate_host_mask & XSTATE_AVX))
+			*c &= ~((1u << 12) | (1u << 28) | (1u << 29));
+		*c |= 1u << 31; /* running on a hypervisor */
+		/* edx: VME 1, PSE 3, MTRR 12, PGE 13, PSE36 17, DS 21, TM 29, PBE 31. */
+		*d &= ~((1u << 1) | (1u << 3) | (1u << 12) | (1u << 13) | (1u << 17) | (1u << 21) |
+			(1u << 29) | (1u << 31));
+		break;
+	case 5: /* MONITOR/MWAIT */
+	case 6: /* power management */
+		*a = *b = *c = *d = 0;
+		break;
+	case 0xd: /* XSAVE: x87, SSE and AVX only; no supervisor states (XSAVES) */
+		if (!xstate_host_mask || sub > 2) {
+			*a = *b = *c = *d = 0;
+		} else if (sub == 0) {
+			*a = (u32)xstate_host_mask;
+			*d = 0;
+			*c = (xstate_host_mask & XSTATE_AVX) ? 832 : 576;
+			*b = (xcr0 & XSTATE_AVX) ? 832 : 576;
+		} else if (sub == 1) {
+			*a &= (1u << 0) | (1u << 1) | (1u << 2); /* XSAVEOPT, XSAVEC, XGETBV(1) */
+			*b = *c = *d = 0;
+		} else if (!(xstate_host_mask & XSTATE_AVX)) {
+			*a = *b = *c = *d = 0;
+		}
+		break;
+	case 7:
+		if (sub == 0) {
+			/* ebx keeps: BMI1 3, HLE 4, BMI2 8, ERMS 9, RTM 11, RDSEED 18, ADX 19,
+			 * CLFLUSHOPT 23, CLWB 24, SHA 29. Hidden: FSGSBASE, AVX2, SMEP,
+			 * INVPCID, MPX, AVX-512, SMAP, PT. */
+			*b &= (1u << 3) | (1u << 4) | (1u << 8) | (1u << 9) | (1u << 11) |
+			      (1u << 18) | (1u << 19) | (1u << 23) | (1u << 24) | (1u << 29) |
+			      ((xstate_host_mask & XSTATE_AVX) ? 1u << 5 : 0); /* AVX2 */
+			*c &= 1u << 22; /* RDPID only: no UMIP, PKU, LA57, VAES... */
+			*d = 0;
+		} else {
+			*a = *b = *c = *d = 0;
+		}
+		break;
+	case 0x80000001:
+		*c &= ~(1u << 2);  /* SVM */
+		*d &= ~(1u << 26); /* 1 GiB pages */
+		break;
+	default:
+		break;
+	}
+}
+
+/* Forced emulation prefix: ud2; .ascii "xen"; then the instruction (here cpuid). */
+static const u8 forced_cpuid[7] = { 0x0f, 0x0b, 'x', 'e', 'n', 0x0f, 0xa2 };
+
+bool pv_emulate_invalid_op(struct vcpu *v, struct cpu_regs *regs)
+{
+	u8 insn[7];
+	u32 a, b, c, d;
+
+	if (copy_from_guest(insn, regs->rip, sizeof(insn)) ||
+	    memcmp(insn, forced_cpuid, sizeof(insn)))
+		return false;
+	guest_cpuid((u32)regs->rax, (u32)regs->rcx, v->arch.xcr0, &a, &b, &c, &d);
+	regs->rax = a;
+	regs->rbx = b;
+	regs->rcx = c;
+	regs->rdx = d;
+	regs->rip += sizeof(forced_cpuid);
+	return true;
+}
+
+static bool write_msr(struct vcpu *v, u32 msr, u64 val)
+{
+	switch (msr) {
+	case MSR_FS_BASE:
+		if (!canonical(val))
+			return false;
+		wrmsr(MSR_FS_BASE, val);
+		return true;
+	case MSR_GS_BASE: /* the kernel's GS base: active now, in kernel mode */
+		if (!canonical(val))
+			return false;
+		wrmsr(MSR_GS_BASE, val);
+		return true;
+	case MSR_KERNEL_GS_BASE: /* the user's GS base: inactive now */
+		if (!canonical(val))
+			return false;
+		v->arch.gs_base_user = val;
+		return true;
+	default:
+		/* PAT, SYSCALL MSRs, spectre controls...: not the guest's to change. */
+		pr_debug("d%u: wrmsr %#x <- %#llx ignored", v->domain->id, msr,
+			 (unsigned long long)val);
+		return true;
+	}
+}
+
+static bool read_msr(struct vcpu *v, u32 msr, u64 *val)
+{
+	switch (msr) {
+	case MSR_FS_BASE:
+		*val = rdmsr(MSR_FS_BASE);
+		return true;
+	case MSR_GS_BASE:
+		*val = rdmsr(MSR_GS_BASE);
+		return true;
+	case MSR_KERNEL_GS_BASE:
+		*val = v->arch.gs_base_user;
+		return true;
+	case MSR_EFER:
+		*val = rdmsr(MSR_EFER);
+		return true;
+	case MSR_PAT:
+		*val = PV_PAT;
+		return true;
+	case MSR_TSC:
+		*val = rdtsc();
+		return true;
+	case MSR_MISC_ENABLE:
+		*val = (1u << 0) | (1u << 11) | (1u << 12); /* fast strings; no BTS, no PEBS */
+		return true;
+	default:
+		return false; /* #GP: Linux reads MSRs with the safe variants */
+	}
+}
+
+/*
+ * XSETBV: the guest picks its XCR0 among the components Mica offers;
+ * x87 is mandatory and AVX needs SSE, as on hardware.
+ */
+static bool emulate_xsetbv(struct vcpu *v, struct cpu_regs *regs)
+{
+	u64 val = (regs->rdx << 32) | (u32)regs->rax;
+
+	if ((u32)regs->rcx != 0 || !xstate_host_mask || (val & ~xstate_host_mask) ||
+	    !(val & XSTATE_X87) || ((val & XSTATE_AVX) && !(val & XSTATE_SSE)))
+		return false;
+	v->arch.xcr0 = val;
+	__asm__ volatile("xsetbv" : : "c"(0), "a"((u32)val), "d"((u32)(val >> 32)));
+	return true;
+}
+
+/* Port I/O: no domain owns real ports yet, so reads see nothing attached. */
+static void port_in(struct cpu_regs *regs, unsigned int size)
+{
+	u64 mask = size == 4 ? 0xffffffffUL : (1UL << (size * 8)) - 1;
+
+	if (size == 4)
+		regs->rax = mask; /* 32-bit results zero-extend */
+	else
+		regs->rax |= mask;
+}
+
+/*
+ * INS/OUTS, with or without REP: INS stores all ones (nothing is
+ * attached), OUTS reads the source and drops it. At most 4096 elements
+ * per trap; a longer REP resumes on the next one (RIP stays, RCX counts
+ * down), so the work per trap is bounded. Flat 64-bit addressing: DS/ES
+ * bases are 0 in long mode. A faulting guest buffer is reflected as #GP.
+ */
+static bool string_io(struct cpu_regs *regs, u8 op, unsigned int size, bool rep,
+		      unsigned int len)
+{
+	bool in = op < 0x6e;
+	u64 count = rep ? regs->rcx : 1, done = 0;
+	s64 step = (regs->rflags & (1UL << 10)) ? -(s64)size : (s64)size;
+	u32 ones = 0xffffffff;
+
+	while (done < count && done < 4096) {
+		if (in) {
+			if (copy_to_guest(regs->rdi, &ones, size))
+				return false;
+			regs->rdi += (u64)step;
+		} else {
+			u32 sink;
+
+			if (copy_from_guest(&sink, regs->rsi, size))
+				return false;
+			regs->rsi += (u64)step;
+		}
+		done++;
+	}
+	if (rep)
+		regs->rcx -= done;
+	if (!rep || regs->rcx == 0)
+		regs->rip += len;
+	return true;
+}
+
+/*
+ * Decodes the instruction at RIP after a #GP with error code 0. Returns
+ * true if it was emulated (RIP advanced), false to reflect the #GP.
+ */
+bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs)
+{
+	u8 insn[16];
+	unsigned int i = 0, opsize = 4, rex = 0;
+	bool rep = false;
+	bool kernel = v->arch.kernel_mode;
+	u8 op;
+
+	if (copy_from_guest(insn, regs->rip, sizeof(insn)))
+		return false;
+	for (;; i++) {
+		if (i >= 14)
+			return false;
+		op = insn[i];
+		if (op == 0x66)
+			opsize = 2;
+		else if (op == 0xf3 || op == 0xf2)
+			rep = true;
+		else if (op == 0x2e || op == 0x3e || op == 0x26 || op == 0x36 || op == 0x64 ||
+			 op == 0x65)
+			continue;
+		else
+			break;
+	}
+	if ((op & 0xf0) == 0x40) {
+		rex = op;
+		op = insn[++i];
+	}
+
+	switch (op) {
+	case 0xe4: case 0xe5: case 0xec: case 0xed: /* IN */
+	case 0xe6: case 0xe7: case 0xee: case 0xef: /* OUT */ {
+		unsigned int size = (op & 1) ? opsize : 1;
+		bool imm = op < 0xec;
+
+		/*
+		 * The guest kernel counts as CPL 1, or as CPL 0 with vm_assist
+		 * architectural_iopl (Xen's iopl_ok): then it always may.
+		 */
+		if (v->arch.iopl < (!kernel ? 3 : (v->domain->vm_assist >>
+						   VMASST_TYPE_architectural_iopl) & 1 ? 0 : 1))
+			return false;
+		if (!(op & 2))
+			port_in(regs, size);
+		regs->rip += i + 1 + (imm ? 1 : 0);
+		return true;
+	}
+	case 0x6c: case 0x6d: /* INS */
+	case 0x6e: case 0x6f: /* OUTS */
+		if (v->arch.iopl < (kernel ? 1 : 3))
+			return false;
+		return string_io(regs, op, (op & 1) ? opsize : 1, rep, i + 1);
+	case 0xfa: /* CLI */
+	case 0xfb: /* STI */
+		/* Under the virtual IOPL these mask and unmask event delivery. */
+		if (v->arch.iopl < (kernel ? 1 : 3))
+			return false;
+		WRITE_ONCE(v->vcpu_info->evtchn_upcall_mask, op == 0xfa ? 1 : 0);
+		regs->rip += i + 1;
+		return true;
+	case 0x0f:
+		break;
+	default:
+		return false;
+	}
+
+	if (!kernel)
+		return false;
+	op = insn[++i];
+	switch (op) {
+	case 0x01: /* XSETBV is 0F 01 D1 */
+		if (insn[i + 1] != 0xd1 || !emulate_xsetbv(v, regs))
+			return false;
+		regs->rip += i + 2;
+		return true;
+	case 0x30: /* WRMSR */
+		if (!write_msr(v, (u32)regs->rcx, (regs->rdx << 32) | (u32)regs->rax))
+			return false;
+		regs->rip += i + 1;
+		return true;
+	case 0x32: { /* RDMSR */
+		u64 val;
+
+		if (!read_msr(v, (u32)regs->rcx, &val))
+			return false;
+		regs->rax = (u32)val;
+		regs->rdx = val >> 32;
+		regs->rip += i + 1;
+		return true;
+	}
+	case 0x08: /* INVD */
+	case 0x09: /* WBINVD: caches are coherent for an unprivileged domain */
+		regs->rip += i + 1;
+		return true;
+	case 0x20: { /* MOV from CRn: modrm mod=11, reg=CR, rm=GPR */
+		u8 modrm = insn[i + 1];
+		unsigned int cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
+		u64 *dst = gpr(regs, (modrm & 7) | ((rex & 1) ? 8 : 0));
+
+		switch (cr) {
+		case 0:
+			*dst = read_cr0() & ~X86_CR0_TS;
+			if (v->arch.virt_ts)
+				*dst |= X86_CR0_TS;
+			break;
+		case 2:
+			*dst = v->vcpu_info->arch.cr2;
+			break;
+		case 3:
+			*dst = (v->arch.kernel_mode ? v->arch.kernel_root : v->arch.user_root)
+			       << 12;
+			break;
+		case 4:
+			*dst = read_cr4() & ~(X86_CR4_PGE | X86_CR4_SMEP);
+			break;
+		default:
+			return false;
+		}
+		regs->rip += i + 2;
+		return true;
+	}
+	case 0x22: { /* MOV to CRn: only CR0.TS and a no-op CR4 write make sense */
+		u8 modrm = insn[i + 1];
+		unsigned int cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
+		u64 val = *gpr(regs, (modrm & 7) | ((rex & 1) ? 8 : 0));
+
+		if (cr == 0) {
+			v->arch.virt_ts = (val & X86_CR0_TS) != 0;
+			write_cr0(v->arch.virt_ts ? read_cr0() | X86_CR0_TS
+						  : read_cr0() & ~X86_CR0_TS);
+		} else if (cr != 4) {
+			return false;
+		}
+		regs->rip += i + 2;
+		return true;
+	}
+	default:
+		return false;
+	}
+}

@@ -1,0 +1,218 @@
+/*
+ * Domain and vCPU objects: creation, lookup by id, the ends of a domain's
+ * life (shutdown, crash), and reference counting.
+ */
+#include <asm/page.h>
+#include <asm/pv.h>
+#include <asm/pv_mm.h>
+#include <mica/console.h>
+#include <mica/domain.h>
+#include <mica/errno.h>
+#include <mica/event.h>
+#include <mica/frame.h>
+#include <mica/lib.h>
+#include <mica/sched.h>
+#include <mica/vcpu_time.h>
+#include <pv/event_channel.h>
+#include <pv/sched.h>
+#include <pv/xen.h>
+
+#define DOMAIN_HASH_SIZE 256
+
+static spinlock_t domain_table_lock = SPINLOCK_INIT;
+static struct domain *domain_hash[DOMAIN_HASH_SIZE];
+
+/* Page-granular zeroed allocations for hypervisor objects. */
+static void *alloc_object(size_t size)
+{
+	unsigned int order = 0;
+	struct frame *f;
+	void *p;
+
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	f = alloc_frames(order, FRAME_OWNER_HV);
+	if (!f)
+		return NULL;
+	p = __va(frame_to_mfn(f) << PAGE_SHIFT);
+	memset(p, 0, PAGE_SIZE << order);
+	return p;
+}
+
+static void free_object(void *p, size_t size)
+{
+	unsigned int order = 0;
+
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	if (p)
+		free_frames(mfn_to_frame(__pa(p) >> PAGE_SHIFT), order);
+}
+
+struct domain *domain_get(domid_t id)
+{
+	struct domain *d;
+	u64 flags = arch_irq_save();
+
+	spin_lock(&domain_table_lock);
+	for (d = domain_hash[id % DOMAIN_HASH_SIZE]; d; d = d->next_in_hash)
+		if (d->id == id && !READ_ONCE(d->is_dying))
+			break;
+	if (d)
+		__atomic_fetch_add(&d->refcount, 1, __ATOMIC_RELAXED);
+	spin_unlock(&domain_table_lock);
+	arch_irq_restore(flags);
+	return d;
+}
+
+void domain_put(struct domain *d)
+{
+	__atomic_fetch_sub(&d->refcount, 1, __ATOMIC_RELEASE);
+}
+
+static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
+{
+	struct vcpu *v = alloc_object(sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v->id = id;
+	v->domain = d;
+	v->pause_flags = VPF_DOWN;
+	v->arch.kernel_mode = true;
+	if (id < LEGACY_VCPU_INFOS) {
+		v->vcpu_info = &d->shared_info->vcpu_info[id];
+		v->vcpu_info->evtchn_upcall_mask = 1;
+	}
+	sched_add_vcpu(v);
+	return v;
+}
+
+struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus)
+{
+	struct domain *d;
+	struct frame *si;
+	u64 flags;
+
+	if (id >= DOMID_FIRST_RESERVED || max_vcpus == 0 || max_vcpus > MAX_VCPUS_PER_DOMAIN)
+		return NULL;
+	d = alloc_object(sizeof(*d));
+	if (!d)
+		return NULL;
+	d->id = id;
+	d->is_privileged = privileged;
+	d->max_vcpus = max_vcpus;
+	d->page_list_head = FRAME_NIL;
+	d->refcount = 1;
+
+	/* shared_info: the domain may map it, so it is the domain's frame. */
+	si = alloc_frames(0, id);
+	if (!si)
+		goto fail;
+	d->shared_info_mfn = frame_to_mfn(si);
+	d->shared_info = __va(d->shared_info_mfn << PAGE_SHIFT);
+	memset(d->shared_info, 0, PAGE_SIZE);
+	/* The domain's own reference: it may map the page (RW) from now on. */
+	pv_page_assign(si);
+
+	for (unsigned int i = 0; i < max_vcpus; i++) {
+		d->vcpus[i] = vcpu_create(d, i);
+		if (!d->vcpus[i])
+			goto fail;
+	}
+	if (evtchn_domain_init(d) || vcpu_time_domain_init(d))
+		goto fail;
+
+	flags = arch_irq_save();
+	spin_lock(&domain_table_lock);
+	for (struct domain *o = domain_hash[id % DOMAIN_HASH_SIZE]; o; o = o->next_in_hash) {
+		if (o->id == id) {
+			spin_unlock(&domain_table_lock);
+			arch_irq_restore(flags);
+			goto fail;
+		}
+	}
+	d->next_in_hash = domain_hash[id % DOMAIN_HASH_SIZE];
+	domain_hash[id % DOMAIN_HASH_SIZE] = d;
+	spin_unlock(&domain_table_lock);
+	arch_irq_restore(flags);
+	return d;
+
+fail:
+	vcpu_time_domain_destroy(d);
+	evtchn_domain_destroy(d);
+	evtchn_domain_free(d);
+	for (unsigned int i = 0; i < max_vcpus; i++) {
+		if (d->vcpus[i]) {
+			sched_remove_vcpu(d->vcpus[i]);
+			free_object(d->vcpus[i], sizeof(struct vcpu));
+		}
+	}
+	if (si && pv_page_release(si) == 0)
+		free_frames(si, 0);
+	free_object(d, sizeof(*d));
+	return NULL;
+}
+
+static const char *shutdown_reason_name(unsigned int reason)
+{
+	switch (reason) {
+	case SHUTDOWN_poweroff: return "poweroff";
+	case SHUTDOWN_reboot: return "reboot";
+	case SHUTDOWN_suspend: return "suspend";
+	case SHUTDOWN_crash: return "crash";
+	case SHUTDOWN_watchdog: return "watchdog";
+	default: return "unknown";
+	}
+}
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+	if (__atomic_exchange_n(&d->is_shutdown, true, __ATOMIC_SEQ_CST))
+		return;
+	d->shutdown_reason = (u8)reason;
+	pr_info("d%u: shut down (%s)", d->id, shutdown_reason_name(reason));
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i])
+			vcpu_sleep(d->vcpus[i]);
+	domain_shutdown_notify(d);
+}
+
+void domain_crash(struct domain *d, const char *why)
+{
+	struct vcpu *v = current_vcpu();
+
+	if (v && v->domain == d) {
+		const struct cpu_regs *r = &v->arch.regs;
+
+		if (v->is_running)
+			r = guest_regs_of_current();
+		pr_err("d%u v%u crashed: %s (RIP %#llx RSP %#llx, guest %s mode)", d->id, v->id,
+		       why, (unsigned long long)r->rip, (unsigned long long)r->rsp,
+		       v->arch.kernel_mode ? "kernel" : "user");
+	} else {
+		pr_err("d%u crashed: %s", d->id, why);
+	}
+	domain_shutdown(d, SHUTDOWN_crash);
+}
+
+void domain_shutdown_notify(struct domain *d)
+{
+	if (d->id != 0) {
+		send_global_virq(VIRQ_DOM_EXC);
+		return;
+	}
+	/* dom0 ending ends the machine, the way a host ends when its OS does. */
+	switch (d->shutdown_reason) {
+	case SHUTDOWN_poweroff:
+		pr_info("dom0 powered off: halting the machine");
+		machine_power_off();
+	case SHUTDOWN_reboot:
+		pr_info("dom0 asked for a reboot: restarting the machine");
+		machine_restart();
+	default:
+		pr_err("dom0 stopped (%s): halting the machine",
+		       shutdown_reason_name(d->shutdown_reason));
+		arch_halt_all();
+	}
+}

@@ -1,0 +1,120 @@
+/*
+ * Hypercall dispatch, continuations and multicall. Handlers are found
+ * through the table generated from hypercall/include/pv/hypercall_table.def.
+ */
+#include <asm/percpu.h>
+#include <asm/pv.h>
+#include <mica/console.h>
+#include <mica/domain.h>
+#include <mica/errno.h>
+#include <mica/guest_access.h>
+#include <mica/hypercall.h>
+#include <mica/sched.h>
+#include <pv/hypercall_dispatch.h>
+#include <pv/xen.h>
+
+/* Per CPU: set while a multicall entry runs, so continuations go to it. */
+static struct multicall_state {
+	bool active;
+	bool preempted;
+	u64 args[6];
+} mc_state[MAX_CPUS];
+
+bool hypercall_preempt_check(void)
+{
+	return READ_ONCE(this_cpu()->softirq) != 0;
+}
+
+long hypercall_create_continuation(unsigned int nargs, const u64 *args)
+{
+	struct multicall_state *mc = &mc_state[this_cpu()->cpu];
+	struct cpu_regs *regs;
+
+	if (mc->active) {
+		for (unsigned int i = 0; i < nargs && i < 6; i++)
+			mc->args[i] = args[i];
+		mc->preempted = true;
+		return 0;
+	}
+	regs = guest_regs_of(this_cpu());
+	regs->rip -= 2; /* back to SYSCALL */
+	if (nargs > 0) regs->rdi = args[0];
+	if (nargs > 1) regs->rsi = args[1];
+	if (nargs > 2) regs->rdx = args[2];
+	if (nargs > 3) regs->r10 = args[3];
+	if (nargs > 4) regs->r8 = args[4];
+	if (nargs > 5) regs->r9 = args[5];
+	return (long)regs->rax; /* RAX keeps the hypercall number */
+}
+
+static long call(const struct pv_hypercall_desc *hc, const u64 args[6])
+{
+	struct vcpu *v = current_vcpu();
+
+	if ((hc->flags & PV_HCF_DOM0) && !v->domain->is_privileged)
+		return -EPERM;
+	return hc->fn(args);
+}
+
+void hypercall_dispatch(struct cpu_regs *regs)
+{
+	const struct pv_hypercall_desc *hc = pv_hypercall_lookup(regs->rax);
+	const u64 args[6] = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8, regs->r9 };
+	u64 rip = regs->rip;
+	long ret = call(hc, args);
+
+	/* A continuation moved RIP back and keeps RAX = the number. */
+	if (regs->rip != rip - 2 || hc == pv_hypercall_lookup(PV_HC_iret))
+		regs->rax = (u64)ret;
+}
+
+/* Hypercalls that make no sense inside a multicall. */
+static bool multicall_allowed(u64 op)
+{
+	return op != PV_HC_iret && op != PV_HC_multicall;
+}
+
+/*
+ * multicall(calls, nr): runs each entry as if it were its own hypercall
+ * and stores its result in the entry. Returns 0 unless the list itself is
+ * unreadable (-EFAULT). Preemptible between entries, and inside an entry
+ * whose hypercall continues itself.
+ */
+long do_multicall(pv_gva_t calls, pv_u32 nr_calls)
+{
+	struct multicall_state *mc = &mc_state[this_cpu()->cpu];
+
+	for (pv_u32 i = 0; i < nr_calls; i++) {
+		struct multicall_entry e;
+		u64 gva = calls + (u64)i * sizeof(e);
+
+		if (i && hypercall_preempt_check()) {
+			u64 cont[2] = { gva, nr_calls - i };
+
+			return hypercall_create_continuation(2, cont);
+		}
+		if (copy_from_guest(&e, gva, sizeof(e)))
+			return -EFAULT;
+		if (!multicall_allowed(e.op)) {
+			e.result = -EINVAL;
+		} else {
+			mc->active = true;
+			mc->preempted = false;
+			e.result = call(pv_hypercall_lookup(e.op), e.args);
+			mc->active = false;
+			if (mc->preempted) {
+				/* Resume this entry with its updated arguments. */
+				u64 cont[2] = { gva, nr_calls - i };
+
+				for (unsigned int a = 0; a < 6; a++)
+					e.args[a] = mc->args[a];
+				if (copy_to_guest(gva, &e, sizeof(e)))
+					return -EFAULT;
+				return hypercall_create_continuation(2, cont);
+			}
+		}
+		if (copy_to_guest(gva + 8, &e.result, sizeof(e.result)))
+			return -EFAULT;
+	}
+	return 0;
+}

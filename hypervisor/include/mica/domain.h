@@ -1,0 +1,130 @@
+/*
+ * Domains and vCPUs: the objects every hypercall acts on. Each subsystem
+ * keeps its own per-domain and per-vCPU state in a struct it defines in
+ * its own header; this file only ties them together.
+ *
+ * Lifetime: a domain is created by domain_create() and lives until its
+ * last reference goes after domain_destroy(). Fields marked (const) are
+ * set at creation and never change; others name the lock guarding them.
+ */
+#ifndef MICA_DOMAIN_H
+#define MICA_DOMAIN_H
+
+#include <mica/spinlock.h>
+#include <mica/types.h>
+
+typedef u16 domid_t;
+
+/* Special domain ids of the Xen ABI. */
+#define DOMID_FIRST_RESERVED 0x7ff0
+#define DOMID_SELF 0x7ff0
+#define DOMID_IO 0x7ff1
+#define DOMID_XEN 0x7ff2
+#define DOMID_COW 0x7ff3
+#define DOMID_INVALID 0x7ff4
+#define DOMID_IDLE 0x7fff
+
+#define MAX_VCPUS_PER_DOMAIN 64
+#define LEGACY_VCPU_INFOS 32 /* vcpu_info slots inside shared_info */
+
+struct domain;
+struct evtchn_domain;  /* common/event_channel.c */
+struct grant_table;    /* common/grant_table.c */
+struct vcpu_info;      /* the guest-visible record (pv/xen.h) */
+struct shared_info;
+
+#include <asm/pv_vcpu.h>
+
+/* Bits of vcpu->pause_flags: reasons a vCPU may not run. */
+#define VPF_DOWN (1u << 0)     /* not brought up (VCPUOP_up) or taken down */
+#define VPF_BLOCKED (1u << 1)  /* SCHEDOP_block: waits for an event */
+#define VPF_POLLING (1u << 2)  /* SCHEDOP_poll: waits for given ports or a timeout */
+
+struct vcpu {
+	unsigned int id;          /* (const) index within the domain */
+	struct domain *domain;    /* (const) */
+
+	/* Scheduling: guarded by the run-queue lock of the vCPU's CPU. */
+	unsigned int processor;   /* physical CPU it runs on, or last ran on (const after placement) */
+	bool is_running;          /* its registers are in processor's guest frame */
+	bool on_runq;
+	struct vcpu *rq_next, *rq_prev;
+	u64 slice_start_ns;       /* when it last started running */
+	u32 pause_flags;          /* VPF_*; atomic bit operations */
+	u32 pause_count;          /* toolstack pauses (domctl); atomic */
+
+	/*
+	 * Where this vCPU's vcpu_info lives: in shared_info until the guest
+	 * registers its own (VCPUOP_register_vcpu_info); then in guest memory,
+	 * mapped here. Read and written by the hypervisor with atomics only:
+	 * the guest changes it concurrently.
+	 */
+	struct vcpu_info *vcpu_info;
+	u64 vcpu_info_mfn;        /* 0 while in shared_info */
+
+	u64 cpu_time_ns;          /* total time run, for the toolstack */
+	void *evtchn_priv;        /* event channels' per-vCPU state (VIRQ bindings, poll) */
+	void *timer_priv;         /* singleshot and periodic timers */
+
+	struct pv_vcpu arch;      /* registers, modes and callbacks (asm/pv_vcpu.h) */
+};
+
+struct domain {
+	domid_t id;               /* (const) */
+	bool is_privileged;       /* (const) dom0: may use domctl, sysctl, foreign mappings */
+	spinlock_t lock;          /* guards the fields below unless noted */
+
+	unsigned int max_vcpus;   /* (const) */
+	struct vcpu *vcpus[MAX_VCPUS_PER_DOMAIN];
+
+	/* Memory: frames owned by this domain, on a list through frame.next/prev. */
+	spinlock_t page_lock;     /* guards the page list and the counts */
+	u64 tot_pages;
+	u64 max_pages;
+	u32 page_list_head;       /* frame index, FRAME_NIL if empty */
+
+	struct shared_info *shared_info; /* (const) hypervisor mapping */
+	u64 shared_info_mfn;      /* (const) */
+
+	struct evtchn_domain *evtchn;
+	struct grant_table *grant;
+
+	u64 vm_assist;            /* VMASST_* bits the guest enabled */
+	bool is_dying;            /* being destroyed: no new references */
+	bool is_shutdown;         /* all vCPUs stopped by SCHEDOP_shutdown */
+	u8 shutdown_reason;       /* SHUTDOWN_* when is_shutdown */
+	u32 pause_count;          /* domctl pauses; atomic */
+	u32 refcount;             /* references held by other objects; atomic */
+
+	struct domain *next_in_hash; /* domain table chain, guarded by its lock */
+};
+
+/* The vCPU running on this physical CPU, or NULL in the idle loop. */
+struct vcpu *current_vcpu(void);
+
+/* Looks up a live domain by id and takes a reference; NULL if none. */
+struct domain *domain_get(domid_t id);
+void domain_put(struct domain *d);
+
+/*
+ * Creates a domain with max_vcpus vCPUs (all down) and its shared_info
+ * page. Returns NULL if id is taken or reserved, or memory is short.
+ */
+struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus);
+
+/*
+ * Stops every vCPU of d for good and records reason (SHUTDOWN_*); the
+ * first call wins. Tells whoever manages d (domain_shutdown_notify).
+ */
+void domain_shutdown(struct domain *d, unsigned int reason);
+/* Called once d has shut down: VIRQ_DOM_EXC to dom0, or the end of the machine for dom0. */
+void domain_shutdown_notify(struct domain *d);
+
+/*
+ * Crashes a domain because of its own bad behaviour: logs why with the
+ * guest's RIP, then domain_shutdown(d, SHUTDOWN_crash). Returns; the
+ * domain's vCPUs are descheduled on their way back to the guest.
+ */
+void domain_crash(struct domain *d, const char *why);
+
+#endif
