@@ -10,6 +10,7 @@
 #include <mica/errno.h>
 #include <mica/event.h>
 #include <mica/frame.h>
+#include <mica/heap.h>
 #include <mica/lib.h>
 #include <mica/sched.h>
 #include <mica/vcpu_time.h>
@@ -21,33 +22,6 @@
 
 static spinlock_t domain_table_lock = SPINLOCK_INIT;
 static struct domain *domain_hash[DOMAIN_HASH_SIZE];
-
-/* Page-granular zeroed allocations for hypervisor objects. */
-static void *alloc_object(size_t size)
-{
-	unsigned int order = 0;
-	struct frame *f;
-	void *p;
-
-	while ((PAGE_SIZE << order) < size)
-		order++;
-	f = alloc_frames(order, FRAME_OWNER_HV);
-	if (!f)
-		return NULL;
-	p = __va(frame_to_mfn(f) << PAGE_SHIFT);
-	memset(p, 0, PAGE_SIZE << order);
-	return p;
-}
-
-static void free_object(void *p, size_t size)
-{
-	unsigned int order = 0;
-
-	while ((PAGE_SIZE << order) < size)
-		order++;
-	if (p)
-		free_frames(mfn_to_frame(__pa(p) >> PAGE_SHIFT), order);
-}
 
 struct domain *domain_get(domid_t id)
 {
@@ -72,7 +46,7 @@ void domain_put(struct domain *d)
 
 static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 {
-	struct vcpu *v = alloc_object(sizeof(*v));
+	struct vcpu *v = hv_zalloc(sizeof(*v));
 
 	if (!v)
 		return NULL;
@@ -96,7 +70,7 @@ struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus
 
 	if (id >= DOMID_FIRST_RESERVED || max_vcpus == 0 || max_vcpus > MAX_VCPUS_PER_DOMAIN)
 		return NULL;
-	d = alloc_object(sizeof(*d));
+	d = hv_zalloc(sizeof(*d));
 	if (!d)
 		return NULL;
 	d->id = id;
@@ -145,12 +119,12 @@ fail:
 	for (unsigned int i = 0; i < max_vcpus; i++) {
 		if (d->vcpus[i]) {
 			sched_remove_vcpu(d->vcpus[i]);
-			free_object(d->vcpus[i], sizeof(struct vcpu));
+			hv_free(d->vcpus[i], sizeof(struct vcpu));
 		}
 	}
 	if (si && pv_page_release(si) == 0)
 		free_frames(si, 0);
-	free_object(d, sizeof(*d));
+	hv_free(d, sizeof(*d));
 	return NULL;
 }
 
