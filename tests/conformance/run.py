@@ -82,6 +82,14 @@ CRASH_RUNS = {
                                    {qemu.EXIT_OK, qemu.EXIT_ERROR}, []),
     "crash.iret_noncanonical_rip": ("crash", "scenario=iret_noncanonical", {qemu.EXIT_ERROR},
                                     [DOM0_CRASH]),
+    # Selectors IRETQ refuses on the way back to the guest: the fault is the guest's,
+    # so its domain is crashed and the hypervisor carries on.
+    "crash.iret_bad_cs": ("crash", "scenario=iret_bad_cs", {qemu.EXIT_ERROR},
+                          [r"d0 v0 crashed: return to the guest refused .*CS 0x1003",
+                           DOM0_CRASH]),
+    "crash.iret_bad_ss": ("crash", "scenario=iret_bad_ss", {qemu.EXIT_ERROR},
+                          [r"d0 v0 crashed: return to the guest refused .*SS 0xe00b",
+                           DOM0_CRASH]),
 }
 
 # Lines a guest's hypercalls print, checked by the runner (the guest cannot see the console).

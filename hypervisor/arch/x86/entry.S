@@ -5,6 +5,12 @@
  */
 #include <asm/layout.h>
 
+#define FIXUP(from, to)                   \
+	.pushsection .fixup_table, "a";   \
+	.balign 8;                        \
+	.quad from, to;                   \
+	.popsection
+
 /* Vectors for which the CPU pushes an error code. */
 #define HAS_ERRCODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
 
@@ -81,7 +87,40 @@ restore_frame:
 	popq %rsi
 	popq %rdi
 	addq $16, %rsp              /* vector, error code */
+return_iret:
 	iretq
+	FIXUP(return_iret, iret_faulted)
+
+/*
+ * IRETQ refused what a guest left in its frame (a bad CS or SS, a
+ * non-canonical RIP): the fault handler resumed here, on the stack the
+ * IRETQ ran on, with the guest's registers still loaded. Rebuild the
+ * frame exactly and let pv_iret_faulted() deal with the guest.
+ */
+iret_faulted:
+	pushq $0
+	pushq $0
+	pushq %rdi
+	pushq %rsi
+	pushq %rdx
+	pushq %rcx
+	pushq %rax
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %rbx
+	pushq %rbp
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movq %rsp, %rdi
+	call pv_iret_faulted
+	cli
+	movq %rsp, %rdi
+	call pv_exit_to_guest
+	jmp restore_frame
 
 /*
  * SYSCALL from ring 3: a guest kernel's hypercall or a guest user's

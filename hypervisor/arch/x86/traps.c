@@ -160,7 +160,7 @@ void do_trap(struct cpu_regs *regs)
 		return;
 	}
 	/* Guest memory accesses with a fixup fail softly. */
-	if ((regs->vector == 14 || regs->vector == 13) && (fixup = fixup_lookup(regs->rip))) {
+	if ((regs->vector >= 11 && regs->vector <= 14) && (fixup = fixup_lookup(regs->rip))) {
 		regs->rip = fixup;
 		return;
 	}

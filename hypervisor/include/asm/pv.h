@@ -35,6 +35,9 @@ void context_switch(struct vcpu *prev, struct vcpu *next);
 void resume_guest_frame(struct cpu_regs *frame) __noreturn;
 void pv_exit_to_guest(struct cpu_regs *frame);
 
+/* entry.S: IRETQ to the guest faulted on the guest's own frame. */
+void pv_iret_faulted(struct cpu_regs *regs);
+
 /* The running vCPU's register frame (the top of this CPU's stack). */
 struct cpu_regs *guest_regs_of_current(void);
 

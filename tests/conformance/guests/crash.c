@@ -28,6 +28,18 @@ static void __attribute__((noreturn)) iret_on_stack(uint64_t sp)
 }
 
 /* iret to a non-canonical RIP, in guest kernel mode. */
+static void __attribute__((noreturn)) iret_to_sel(uint64_t rip, uint64_t cs, uint64_t ss)
+{
+	static uint64_t frame[9] __attribute__((aligned(16)));
+
+	frame[4] = rip;
+	frame[5] = cs;
+	frame[6] = 0x2;
+	frame[7] = (uint64_t)(uintptr_t)&frame[8];
+	frame[8] = ss;
+	iret_on_stack((uint64_t)(uintptr_t)frame);
+}
+
 static void __attribute__((noreturn)) iret_to(uint64_t rip)
 {
 	static uint64_t frame[9] __attribute__((aligned(16)));
@@ -90,6 +102,16 @@ int main(void)
 		iret_on_stack(UNMAPPED + 0x800);
 	if (is("iret_noncanonical"))
 		iret_to(ADDR_NONCANONICAL);
+	/*
+	 * Kernel-mode iret frames with selectors the CPU refuses when the
+	 * hypervisor returns to the guest: a code selector in the guest's GDT
+	 * (it has none: the descriptor read faults) and the hypervisor's ring-0
+	 * data selector as SS (with RPL 3 forced on it: #GP).
+	 */
+	if (is("iret_bad_cs"))
+		iret_to_sel((uint64_t)(uintptr_t)main, 0x1000, 0xe02b);
+	if (is("iret_bad_ss"))
+		iret_to_sel((uint64_t)(uintptr_t)main, 0xe030, 0xe008);
 	if (is("noncanonical_handler")) {
 		struct trap_info t[2] = {
 			{ .vector = 3, .flags = 3, .cs = FLAT_KERNEL_CS, .address = ADDR_NONCANONICAL },

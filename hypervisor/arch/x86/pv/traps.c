@@ -442,3 +442,21 @@ long do_iret(void)
 	WRITE_ONCE(v->vcpu_info->evtchn_upcall_mask, (f.rflags & X86_RFLAGS_IF) ? 0 : 1);
 	return (long)f.rax;
 }
+
+/*
+ * The return to the guest faulted on the guest's own frame (entry.S
+ * rebuilt it at the stack top). Only a guest that wrote nonsense there
+ * through iret or a bounce can get here: crash its domain; the exit path
+ * then schedules something else.
+ */
+void pv_iret_faulted(struct cpu_regs *regs)
+{
+	struct vcpu *v = current_vcpu();
+	char why[96];
+
+	snprintf(why, sizeof(why), "return to the guest refused (RIP %#llx CS %#llx SS %#llx)",
+		 (unsigned long long)regs->rip, (unsigned long long)regs->cs,
+		 (unsigned long long)regs->ss);
+	if (v)
+		domain_crash(v->domain, why);
+}
