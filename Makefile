@@ -1,7 +1,7 @@
 # Mica: top-level build. `make help` lists the targets.
 
 .DEFAULT_GOAL := all
-.PHONY: all help setup iso run test clean FORCE
+.PHONY: all help setup iso run test bench bench-quick clean FORCE
 
 all: build/mica.elf
 
@@ -11,6 +11,8 @@ help:
 	@echo "make run      boot Mica under QEMU on this terminal (quit: Ctrl-A X)"
 	@echo "make test     run every test suite; ends with 'N passed, N failed'"
 	@echo "make conformance  build the libpv guests and run the hypercall conformance suite"
+	@echo "make bench    native Linux vs Xen 4.17 vs Mica under QEMU: table and build/bench/results.json"
+	@echo "make bench-quick  the same, one short run (what make test runs; numbers meaningless)"
 	@echo "make setup    install the Debian packages the build and tests need"
 	@echo "make clean    remove build/"
 
@@ -18,6 +20,9 @@ include hypervisor/build.mk
 include hypercall/hypercall.mk
 include hypercall/libpv/libpv.mk
 include tests/conformance/conformance.mk
+include hypercall/libmica/libmica.mk
+include dom0-tools/mica/mica.mk
+include dom0-tools/consoled/consoled.mk
 
 setup:
 	@scripts/setup.sh
@@ -56,6 +61,17 @@ run: setup
 test: setup
 	@$(MAKE) --no-print-directory all iso conformance-guests
 	python3 tests/run.py
+
+# BENCH_ARGS: more options for tests/bench/run.py, e.g. BENCH_ARGS='--runs 9 --systems native,mica'
+BENCH_ARGS ?=
+
+bench: setup
+	@$(MAKE) --no-print-directory all
+	python3 tests/bench/run.py $(BENCH_ARGS)
+
+bench-quick: setup
+	@$(MAKE) --no-print-directory all
+	python3 tests/bench/run.py --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf build

@@ -34,10 +34,13 @@ def runner(*candidates):
 # (fuzz) are added here.
 def suites(k):
     system = runner("tests/system/run.py")
+    bench = runner("tests/bench/run.py")
     return {
         "unit": runner("tests/unit/run.sh", "tests/unit/run.py"),
         "system": system and system + [arg for t in k for arg in ("-k", t)],
         "conformance": runner("tests/conformance/run.py"),
+        # The benchmarks' quick mode: checks that every row is produced, not the numbers.
+        "bench": bench and bench + ["--quick", "--check"],
     }
 
 
