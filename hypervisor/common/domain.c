@@ -10,6 +10,7 @@
 #include <mica/errno.h>
 #include <mica/event.h>
 #include <mica/frame.h>
+#include <mica/grant_table.h>
 #include <mica/heap.h>
 #include <mica/lib.h>
 #include <mica/sched.h>
@@ -94,7 +95,8 @@ struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus
 		if (!d->vcpus[i])
 			goto fail;
 	}
-	if (evtchn_domain_init(d) || vcpu_time_domain_init(d))
+	if (evtchn_domain_init(d) || vcpu_time_domain_init(d) ||
+	    grant_table_init(d, GNTTAB_DEFAULT_MAX_FRAMES, GNTTAB_DEFAULT_MAX_MAPTRACK_FRAMES))
 		goto fail;
 
 	flags = arch_irq_save();
@@ -113,6 +115,7 @@ struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus
 	return d;
 
 fail:
+	grant_table_destroy(d);
 	vcpu_time_domain_destroy(d);
 	evtchn_domain_destroy(d);
 	evtchn_domain_free(d);
