@@ -185,8 +185,8 @@ static void test_l1_frame_ownership(void)
 	CHECK_EQ(validate_l1_entry(DOMU, pte(table, PG_P)), 0);
 	CHECK_EQ(validate_l1_entry(DOMU, pte(table, PG_P | PG_RW)), -EBUSY);
 	CHECK_EQ(gcount(theirs), 1);
-	/* The L1 that mapped it read-only keeps its (cached) validation and reference. */
-	CHECK_EQ(gcount(table), 2);
+	/* Each test L1 was devalidated when its last type reference went. */
+	CHECK_EQ(gcount(table), 1);
 	pt_put_type(F(table));
 	no_bugs();
 }
@@ -350,9 +350,12 @@ static void test_full_tree_counts(void)
 	CHECK(!pinned(l4));
 	CHECK_EQ(tcount(l4), 0);
 	CHECK_EQ(gcount(l4), 1);
-	/* Lazy: the tree keeps its validation and its references while unused. */
-	CHECK(validated(l4));
-	CHECK_EQ(tcount(l3), 1);
+	/* The unpinned L4 is devalidated at once; the L3 below keeps its validation, unused. */
+	CHECK(!validated(l4));
+	CHECK_EQ(tcount(l3), 0);
+	CHECK_EQ(gcount(l3), 1);
+	CHECK(validated(l3));
+	CHECK_EQ(tcount(l2), 1);
 	CHECK_EQ(tcount(data), 1);
 	no_bugs();
 }
@@ -402,8 +405,12 @@ static void test_l1_shared_by_two_l2s(void)
 	CHECK_EQ(gcount(l1), 4);
 	CHECK_EQ(gcount(data), 2); /* validated once */
 	CHECK_EQ(pt_unpin(F(a), DOMU), 0);
+	CHECK_EQ(tcount(l1), 1);
 	CHECK_EQ(pt_unpin(F(b), DOMU), 0);
-	CHECK_EQ(tcount(l1), 3); /* a and b keep their (cached) validation */
+	CHECK_EQ(tcount(l1), 0);
+	CHECK_EQ(gcount(l1), 1);
+	CHECK(validated(l1)); /* unused, still validated */
+	CHECK_EQ(gcount(data), 2);
 	no_bugs();
 }
 
@@ -429,11 +436,16 @@ static void test_unused_table_changes_type(void)
 {
 	setup();
 	mfn_t data = new_frame(DOMU), l1 = l1_with(DOMU, data, PG_P | PG_RW);
-	mfn_t l2 = new_frame(DOMU);
+	mfn_t l2 = new_frame(DOMU), l3 = new_frame(DOMU);
 
 	fake_mem[l2][0] = pte(l1, PG_P);
-	CHECK_EQ(get_type(l2, PGT_L2), 0);
-	pt_put_type(F(l2));
+	fake_mem[l3][0] = pte(l2, PG_P);
+	CHECK_EQ(get_type(l3, PGT_L3), 0);
+	pt_put_type(F(l3));
+	/* l3 went at once; l2 lost its reference but keeps its validation, and l1's. */
+	CHECK(!validated(l3));
+	CHECK_EQ(tcount(l2), 0);
+	CHECK(validated(l2));
 	CHECK_EQ(tcount(l1), 1);
 	CHECK_EQ(gcount(l1), 2);
 	/* The guest maps the unused L2 writable again: its references go now. */
@@ -444,10 +456,13 @@ static void test_unused_table_changes_type(void)
 	/* ... but the L1 below stays validated, holding its own. */
 	CHECK(validated(l1));
 	CHECK_EQ(tcount(data), 1);
-	/* Reusing a cached L1 costs no validation: its entries are not looked at again. */
+	/* Reusing an unused validated L1 costs no validation: its entries are not read again. */
 	fake_mem[l1][1] = pte(data, PG_P | PG_PCD); /* only possible in a test */
+	CHECK_EQ(pt_get_type_in_use(F(l1), PGT_L1), -EINVAL);
 	CHECK_EQ(get_type(l1, PGT_L1), 0);
-	pt_put_type(F(l1));
+	CHECK_EQ(pt_get_type_in_use(F(l1), PGT_L1), 0);
+	pt_put_type_lazy(F(l1));
+	pt_put_type_lazy(F(l1));
 	fake_mem[l1][1] = 0;
 	/* As another type, the cache goes with its references. */
 	CHECK_EQ(get_type(l1, PGT_WRITABLE), 0);
@@ -455,6 +470,36 @@ static void test_unused_table_changes_type(void)
 	CHECK_EQ(gcount(data), 1);
 	pt_put_type(F(l1));
 	pt_put_type(F(l2));
+	no_bugs();
+}
+
+/* Linux's unpin: the top table unpinned, then each table made writable, top down. */
+static void test_linux_unpin_sequence(void)
+{
+	setup();
+	mfn_t data = new_frame(DOMU), l3, l2, l1;
+	mfn_t l4 = tree_with(DOMU, data, &l3, &l2, &l1);
+	struct pt_ctx c = ctx_of(DOMU);
+
+	CHECK_EQ(pt_pin(F(l1), PGT_L1, &c), 0); /* split PTE locks */
+	CHECK_EQ(pt_pin(F(l4), PGT_L4, &c), 0);
+	CHECK_EQ(pt_unpin(F(l4), DOMU), 0);
+	/* Bottom up would be refused: the L3 still holds the L2. */
+	CHECK_EQ(get_type(l2, PGT_WRITABLE), -EINVAL);
+	CHECK_EQ(get_type(l3, PGT_WRITABLE), 0);
+	CHECK_EQ(get_type(l2, PGT_WRITABLE), 0);
+	CHECK_EQ(pt_unpin(F(l1), DOMU), 0);
+	CHECK_EQ(get_type(l1, PGT_WRITABLE), 0);
+	CHECK_EQ(get_type(l4, PGT_WRITABLE), 0);
+	CHECK_EQ(tcount(data), 0);
+	CHECK_EQ(gcount(data), 1);
+	CHECK_EQ(gcount(l1), 1);
+	CHECK_EQ(gcount(l2), 1);
+	CHECK_EQ(gcount(l3), 1);
+	pt_put_type(F(l4));
+	pt_put_type(F(l3));
+	pt_put_type(F(l2));
+	pt_put_type(F(l1));
 	no_bugs();
 }
 
@@ -624,6 +669,7 @@ int main(void)
 	RUN(test_l1_shared_by_two_l2s);
 	RUN(test_pinned_l1s_inside_l4);
 	RUN(test_unused_table_changes_type);
+	RUN(test_linux_unpin_sequence);
 	RUN(test_preempted_pin_makes_progress);
 	RUN(test_validation_budget_bounds_work);
 	RUN(test_waiting_on_a_claimed_frame);

@@ -167,8 +167,17 @@ static void test_l2_update_validates_child(void)
 	CHECK_EQ(set_entry(l2, 2, 10, pte(l1b, PG_P | PG_RW), &c), 0);
 	CHECK_EQ(tcount(l1), 0);
 	CHECK_EQ(tcount(l1b), 1);
+	/* l1 lost its last reference: devalidated, data is no longer mapped writable. */
+	CHECK(!validated(l1));
+	CHECK_EQ(tcount(data), 0);
 	CHECK_EQ(set_entry(l2, 2, 11, pte(l1b, PG_P | PG_PSE), &c), -EINVAL);
-	CHECK_EQ(set_entry(l2, 2, 11, pte(data, PG_P), &c), -EINVAL); /* mapped writable */
+	{
+		mfn_t busy = new_frame(DOMU);
+
+		CHECK_EQ(get_type(busy, PGT_WRITABLE), 0);
+		CHECK_EQ(set_entry(l2, 2, 11, pte(busy, PG_P), &c), -EINVAL); /* mapped writable */
+		pt_put_type(F(busy));
+	}
 	/* An update in the name of another page owner cannot touch an L2 (mmu_update refuses). */
 	CHECK_EQ(set_entry(l2, 2, 10, 0, &c), 0);
 	CHECK_EQ(tcount(l1b), 0);

@@ -10,9 +10,16 @@
 #include <mica/hypercall.h>
 #include "mm_arch.h"
 
-/* The local APIC, I/O APICs and HPET live here: never a guest's to map. */
-#define HV_DEVICE_MFN_FIRST 0xfec00UL
-#define HV_DEVICE_MFN_END 0xfef00UL
+/*
+ * Device memory the hypervisor keeps for itself, as Xen does: the I/O
+ * APICs' conventional window, and the local APIC / MSI window. (The
+ * HPET and the chipset ranges between are dom0's: Mica does not use
+ * them, and Linux's ACPI code reads them.)
+ */
+#define IOAPIC_MFN_FIRST 0xfec00UL
+#define IOAPIC_MFN_END 0xfed00UL
+#define LAPIC_MSI_MFN_FIRST 0xfee00UL
+#define LAPIC_MSI_MFN_END 0xfef00UL
 
 u64 *pt_map(mfn_t mfn)
 {
@@ -53,7 +60,8 @@ bool pt_domain_privileged(u16 domid)
 
 bool pt_io_frame_allowed(mfn_t mfn)
 {
-	return mfn < HV_DEVICE_MFN_FIRST || mfn >= HV_DEVICE_MFN_END;
+	return !(mfn >= IOAPIC_MFN_FIRST && mfn < IOAPIC_MFN_END) &&
+	       !(mfn >= LAPIC_MSI_MFN_FIRST && mfn < LAPIC_MSI_MFN_END);
 }
 
 void pt_bug(const char *what)

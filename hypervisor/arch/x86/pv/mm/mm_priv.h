@@ -139,7 +139,15 @@ void pt_put_page(struct frame *f);
 int pt_get_type(struct frame *f, unsigned int type, struct pt_ctx *ctx);
 /* A type reference only if f is already validated as type with a count: 0 or -EINVAL. */
 int pt_get_type_in_use(struct frame *f, unsigned int type);
+/*
+ * Drops a type reference. pt_put_type devalidates a page table whose
+ * last reference this was, there and then (512 entries, no deeper: the
+ * tables below just lose a reference and keep their validation);
+ * pt_put_type_lazy, for the puts a devalidation or an unwinding
+ * validation makes, leaves it validated and unused.
+ */
 void pt_put_type(struct frame *f);
+void pt_put_type_lazy(struct frame *f);
 
 /* Pin (0, -EINVAL, -ERESTART) and unpin (0, -EINVAL) a table of owner. */
 int pt_pin(struct frame *f, unsigned int type, struct pt_ctx *ctx);
@@ -154,9 +162,9 @@ void pt_flush_if_stale(u32 stamp);
 /* Entry flags a table of this level (1-4) refuses; priv: the owner has I/O privilege. */
 u64 pt_disallowed(unsigned int level, bool priv);
 
-/* Takes / drops the references one present entry of a level-level table holds. */
+/* Takes / drops the references one present entry of a level-level table holds (eager: pt_put_type). */
 int pt_entry_get(u64 e, unsigned int level, struct pt_ctx *ctx);
-void pt_entry_put(u64 e, unsigned int level);
+void pt_entry_put(u64 e, unsigned int level, bool eager);
 
 /* Checks every entry of f as a table of level, taking references (0, -EINVAL, -EBUSY, ...). */
 int pt_validate_table(struct frame *f, unsigned int level, struct pt_ctx *ctx);

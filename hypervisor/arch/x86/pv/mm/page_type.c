@@ -50,19 +50,23 @@
  *     validation fails it releases the claim (count 0, still not
  *     VALIDATED) and returns the error.
  *
- * Dropping the last type reference leaves the type and VALIDATED alone:
- * an unused page table keeps its validation, and the references its
- * entries hold, until someone asks for another type (the claim above
- * devalidates it), or its domain releases it. This "lazy devalidation"
- * makes every put O(1): tearing down an address space never recurses,
- * and validation, which does recurse, can stop at any point and start
- * again without losing the tables it finished:
+ * Dropping the last type reference of a page table devalidates it on the
+ * spot: the references its entries hold go, so each table below loses
+ * one. Only that one table is walked (512 entries): a lower table whose
+ * count falls to 0 this way keeps its validation, and its own
+ * references, until it is used again (one increment, no checks), asked
+ * for as another type (the claim above devalidates it then), or released
+ * with its domain. So every put costs at most one table's work, tearing
+ * down an address space never recurses, and Linux's unpin sequence works:
+ * it unpins the top table, then makes each table writable again top
+ * down, each step devalidating the level below it.
  *
  * Preemption. Validating an L4 may validate hundreds of lower tables. A
  * preemptible validation (pt_ctx.preemptible) checks for pending work
  * between entries of L2-L4 tables once it has finished at least one
- * table of its own (pt_ctx.progress), and then unwinds: each table on the
- * way up drops what its entries took and releases its claim, and the
+ * table of its own (pt_ctx.progress), or has spent its budget
+ * (pt_ctx.budget), and then unwinds: each table on the way up drops what
+ * its entries took, with lazy puts, and releases its claim; the
  * hypercall is continued. The tables finished meanwhile stay validated
  * at type count 0, so the next attempt takes them with one increment
  * each and makes progress; every attempt finishes at least one table.
@@ -207,14 +211,20 @@ void pt_put_page(struct frame *f)
 
 /* ---- type references ---- */
 
-/* Gives up a claim whose validation failed: type count 1 -> 0, still not VALIDATED. */
-static void release_claim(struct frame *f)
+/*
+ * Gives up a claim (type count 1 -> 0, not VALIDATED): after a failed
+ * validation, or with stamp after devalidating a table nobody uses.
+ */
+static void release_claim(struct frame *f, bool stamp)
 {
-	u64 x = __atomic_load_n(&f->type_info, __ATOMIC_SEQ_CST);
+	u64 x = __atomic_load_n(&f->type_info, __ATOMIC_SEQ_CST), nx;
 
-	while (!__atomic_compare_exchange_n(&f->type_info, &x, (x - 1) & ~PGT_VALIDATED, false,
-					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-		;
+	do {
+		nx = (x - 1) & ~PGT_VALIDATED;
+		if (stamp)
+			nx = with_stamp(nx, stamp_max(pgt_stamp(x), pt_flush_clock()));
+	} while (!__atomic_compare_exchange_n(&f->type_info, &x, nx, false, __ATOMIC_SEQ_CST,
+					      __ATOMIC_SEQ_CST));
 }
 
 /*
@@ -235,7 +245,7 @@ static int finish_claim(struct frame *f, u64 old, unsigned int type, struct pt_c
 	else if (type == PGT_SEG_DESC)
 		rc = pt_validate_desc_page(f);
 	if (rc) {
-		release_claim(f);
+		release_claim(f, false);
 		return rc;
 	}
 	__atomic_fetch_or(&f->type_info, PGT_VALIDATED, __ATOMIC_SEQ_CST);
@@ -294,20 +304,42 @@ int pt_get_type_in_use(struct frame *f, unsigned int type)
 	return 0;
 }
 
-void pt_put_type(struct frame *f)
+static void put_type(struct frame *f, bool eager)
 {
 	u64 x = __atomic_load_n(&f->type_info, __ATOMIC_SEQ_CST), nx;
 
-	do {
+	for (;;) {
 		if (pgt_count(x) == 0) {
 			pt_bug("put_page_type: no type reference to drop");
 			return;
 		}
+		if (eager && pgt_count(x) == 1 && (x & PGT_VALIDATED) && pgt_is_table(pgt_type(x))) {
+			/* The last reference becomes a claim: the contents are ours to devalidate. */
+			if (__atomic_compare_exchange_n(&f->type_info, &x, x & ~PGT_VALIDATED, false,
+							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+				pt_devalidate_table(f, pgt_type(x));
+				release_claim(f, true);
+				return;
+			}
+			continue;
+		}
 		nx = x - 1;
 		if (pgt_count(nx) == 0)
 			nx = with_stamp(nx, stamp_max(pgt_stamp(x), pt_flush_clock()));
-	} while (!__atomic_compare_exchange_n(&f->type_info, &x, nx, false, __ATOMIC_SEQ_CST,
-					      __ATOMIC_SEQ_CST));
+		if (__atomic_compare_exchange_n(&f->type_info, &x, nx, false, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			return;
+	}
+}
+
+void pt_put_type(struct frame *f)
+{
+	put_type(f, true);
+}
+
+void pt_put_type_lazy(struct frame *f)
+{
+	put_type(f, false);
 }
 
 /* ---- pins ---- */

@@ -113,7 +113,7 @@ int pt_entry_get(u64 e, unsigned int level, struct pt_ctx *ctx)
 	return rc;
 }
 
-void pt_entry_put(u64 e, unsigned int level)
+void pt_entry_put(u64 e, unsigned int level, bool eager)
 {
 	struct frame *f;
 
@@ -122,8 +122,12 @@ void pt_entry_put(u64 e, unsigned int level)
 	f = ram_frame(pte_mfn(e));
 	if (!f)
 		return; /* I/O memory holds no references */
-	if (level > 1 || (e & PG_RW))
-		pt_put_type(f);
+	if (level > 1 || (e & PG_RW)) {
+		if (eager)
+			pt_put_type(f);
+		else
+			pt_put_type_lazy(f);
+	}
 	pt_put_page(f);
 }
 
@@ -170,7 +174,7 @@ int pt_validate_table(struct frame *f, unsigned int level, struct pt_ctx *ctx)
 	if (rc) {
 		while (i-- > 0)
 			if (!(level == 4 && pt_l4_slot_reserved(i)))
-				pt_entry_put(READ_ONCE(t[i]), level);
+				pt_entry_put(READ_ONCE(t[i]), level, false);
 		return rc;
 	}
 	if (level == 4)
@@ -184,7 +188,7 @@ void pt_devalidate_table(struct frame *f, unsigned int level)
 
 	for (unsigned int i = 0; i < PT_ENTRIES; i++)
 		if (!(level == 4 && pt_l4_slot_reserved(i)))
-			pt_entry_put(READ_ONCE(t[i]), level);
+			pt_entry_put(READ_ONCE(t[i]), level, false);
 }
 
 int pt_modify_entry(struct frame *f, unsigned int level, unsigned int idx, pt_rmw_fn fn,
@@ -210,11 +214,11 @@ int pt_modify_entry(struct frame *f, unsigned int level, unsigned int idx, pt_rm
 		/* New references first, old ones after: no mapping ever lacks its references. */
 		if (__atomic_compare_exchange_n(slot, &old, new_entry, false, __ATOMIC_SEQ_CST,
 						__ATOMIC_SEQ_CST)) {
-			pt_entry_put(*old_out, level);
+			pt_entry_put(*old_out, level, true);
 			return 0;
 		}
 		/* Changed under us (another update, or the CPU setting A/D): start over. */
-		pt_entry_put(new_entry, level);
+		pt_entry_put(new_entry, level, false);
 	}
 }
 
