@@ -91,9 +91,11 @@ static void guest_cpuid(u32 leaf, u32 sub, u64 xcr0, u32 *a, u32 *b, u32 *c, u32
 		if (!(xstate_host_mask & XSTATE_AVX))
 			*c &= ~((1u << 12) | (1u << 28) | (1u << 29));
 		*c |= 1u << 31; /* running on a hypervisor */
-		/* edx: VME 1, PSE 3, MTRR 12, PGE 13, PSE36 17, DS 21, TM 29, PBE 31. */
-		*d &= ~((1u << 1) | (1u << 3) | (1u << 12) | (1u << 13) | (1u << 17) | (1u << 21) |
-			(1u << 29) | (1u << 31));
+		/* edx: VME 1, PSE 3, MCE 7, MTRR 12, PGE 13, MCA 14, PSE36 17, DS 21, TM 29,
+		 * PBE 31. Mica emulates no machine-check MSRs: with MCE and MCA shown, a
+		 * kernel with CONFIG_X86_MCE (Debian's) panics on the #GP from MCG_STATUS. */
+		*d &= ~((1u << 1) | (1u << 3) | (1u << 7) | (1u << 12) | (1u << 13) | (1u << 14) |
+			(1u << 17) | (1u << 21) | (1u << 29) | (1u << 31));
 		break;
 	case 5: /* MONITOR/MWAIT */
 	case 6: /* power management */
