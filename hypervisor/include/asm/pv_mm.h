@@ -72,6 +72,11 @@ void put_page(struct frame *f);
  * not hold a lock another CPU may spin on with interrupts off.
  */
 int get_page_type(struct frame *f, enum pv_page_type t);
+/*
+ * Drops a type reference. The last one of a page table devalidates it
+ * there and then: its entries' references go (one table's worth of work;
+ * the tables below keep their validation while unused).
+ */
 void put_page_type(struct frame *f);
 
 /* Both at once, undone on failure (get_page failing gives -EINVAL). */
