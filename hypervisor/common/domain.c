@@ -1,6 +1,7 @@
 /*
  * Domain and vCPU objects: creation, lookup by id, the ends of a domain's
- * life (shutdown, crash), and reference counting.
+ * life (shutdown, crash; destruction is common/domain_destroy.c), and
+ * reference counting, whose last put frees a destroyed domain.
  */
 #include <asm/page.h>
 #include <asm/pv.h>
@@ -24,14 +25,15 @@
 static spinlock_t domain_table_lock = SPINLOCK_INIT;
 static struct domain *domain_hash[DOMAIN_HASH_SIZE];
 
-struct domain *domain_get(domid_t id)
+/* The domain with this id in the table, and a reference to it (dying ones only if asked). */
+static struct domain *lookup(domid_t id, bool dying_too)
 {
 	struct domain *d;
 	u64 flags = arch_irq_save();
 
 	spin_lock(&domain_table_lock);
 	for (d = domain_hash[id % DOMAIN_HASH_SIZE]; d; d = d->next_in_hash)
-		if (d->id == id && !READ_ONCE(d->is_dying))
+		if (d->id == id && (dying_too || !READ_ONCE(d->is_dying)))
 			break;
 	if (d)
 		__atomic_fetch_add(&d->refcount, 1, __ATOMIC_RELAXED);
@@ -40,9 +42,68 @@ struct domain *domain_get(domid_t id)
 	return d;
 }
 
+struct domain *domain_get(domid_t id)
+{
+	return lookup(id, false);
+}
+
+struct domain *domain_get_any(domid_t id)
+{
+	return lookup(id, true);
+}
+
+struct domain *domain_get_next(domid_t first)
+{
+	struct domain *best = NULL;
+	u64 flags = arch_irq_save();
+
+	/* A walk of the whole table: the toolstack lists domains rarely. */
+	spin_lock(&domain_table_lock);
+	for (unsigned int b = 0; b < DOMAIN_HASH_SIZE; b++)
+		for (struct domain *d = domain_hash[b]; d; d = d->next_in_hash)
+			if (d->id >= first && (!best || d->id < best->id))
+				best = d;
+	if (best)
+		__atomic_fetch_add(&best->refcount, 1, __ATOMIC_RELAXED);
+	spin_unlock(&domain_table_lock);
+	arch_irq_restore(flags);
+	return best;
+}
+
+void domain_unlink(struct domain *d)
+{
+	u64 flags = arch_irq_save();
+
+	spin_lock(&domain_table_lock);
+	for (struct domain **p = &domain_hash[d->id % DOMAIN_HASH_SIZE]; *p; p = &(*p)->next_in_hash) {
+		if (*p == d) {
+			*p = d->next_in_hash;
+			break;
+		}
+	}
+	spin_unlock(&domain_table_lock);
+	arch_irq_restore(flags);
+	domain_put(d);
+}
+
+/*
+ * The last reference to a destroyed domain is gone: nothing can reach d
+ * any more, and domain_destroy already made sure no CPU runs its vCPUs
+ * or their timers. What is left is hypervisor memory.
+ */
+static void domain_free(struct domain *d)
+{
+	BUG_ON(!READ_ONCE(d->is_dying));
+	evtchn_domain_free(d);
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		hv_free(d->vcpus[i], sizeof(struct vcpu));
+	hv_free(d, sizeof(*d));
+}
+
 void domain_put(struct domain *d)
 {
-	__atomic_fetch_sub(&d->refcount, 1, __ATOMIC_RELEASE);
+	if (__atomic_sub_fetch(&d->refcount, 1, __ATOMIC_ACQ_REL) == 0)
+		domain_free(d);
 }
 
 static struct vcpu *vcpu_create(struct domain *d, unsigned int id)

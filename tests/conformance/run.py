@@ -96,6 +96,14 @@ CRASH_RUNS = {
 GUEST_EXPECT = {
     "console": [r"^console-io marker: written by console_io$", r"^printf: ok\.$"],
     "multicall": [r"^multicall marker: written from inside a multicall$"],
+    # The domU that the domctl guest builds prints through console_io, prefixed with its id.
+    "domctl": [r"^\(d1\) domU 1: hello from a domain dom0 built$"],
+}
+
+# Guests that boot differently: dom0's command line, CPUs, and more boot modules (images
+# of build/conformance/, after the guest's own). domctl builds domUs from its second module.
+GUEST_BOOT = {
+    "domctl": {"cmdline": "cpus=2", "smp": 2, "modules": ["domctl"]},
 }
 
 CHECK_LINE = re.compile(r"^(PASS|FAIL|SKIP) (\S+?)(?:: (.*))?$")
@@ -185,13 +193,16 @@ def check_notes(path):
 # -- runs ----------------------------------------------------------------------------------
 
 class Run:
-    def __init__(self, name, guest, cmdline="", status=(qemu.EXIT_OK,), expect=(), crash=False):
+    def __init__(self, name, guest, cmdline="", status=(qemu.EXIT_OK,), expect=(), crash=False,
+                 smp=1, modules=()):
         self.name = name
         self.guest = guest
         self.cmdline = cmdline
         self.status = set(status)
         self.expect = list(expect)
         self.crash = crash
+        self.smp = smp
+        self.modules = list(modules)
 
 
 def all_runs():
@@ -200,7 +211,8 @@ def all_runs():
     for guest in guests:
         if guest == "crash":
             continue
-        runs.append(Run(guest, guest, expect=GUEST_EXPECT.get(guest, ())))
+        runs.append(Run(guest, guest, expect=GUEST_EXPECT.get(guest, ()),
+                        **GUEST_BOOT.get(guest, {})))
     for name, (guest, cmdline, status, expect) in CRASH_RUNS.items():
         runs.append(Run(name, guest, cmdline, status, expect, crash=True))
     return guests, runs
@@ -265,10 +277,11 @@ def judge(run, result):
 
 def boot(run):
     image = GUEST_BUILD / f"{run.guest}.elf"
-    module = f"{image} {run.cmdline}".strip()
+    modules = [f"{image} {run.cmdline}".strip()]
+    modules += [str(GUEST_BUILD / f"{m}.elf") for m in run.modules]
     log = LOG_DIR / f"{run.name}.log"
-    return qemu.run(log, kernel=ELF, append=QEMU_EXIT, smp=1, memory="256M",
-                    extra=["-initrd", module], status=None, timeout=TIMEOUT)
+    return qemu.run(log, kernel=ELF, append=QEMU_EXIT, smp=run.smp, memory="256M",
+                    extra=["-initrd", ",".join(modules)], status=None, timeout=TIMEOUT)
 
 
 def main():

@@ -72,9 +72,17 @@ PV_CHECK_OFFSET(struct xen_sysctl_physinfo, hw_cap, 80);
 #define XEN_SYSCTL_PHYSCAP_gnttab_v2 (1u << 9)
 
 struct xen_sysctl_sched_id {
-	pv_u32 sched_id;
+	pv_u32 sched_id;           /* XEN_SCHEDULER_* */
 };
 PV_CHECK_SIZE(struct xen_sysctl_sched_id, 4);
+
+/* Scheduler ids (Xen keeps them in its domctl.h). */
+#define XEN_SCHEDULER_SEDF 4
+#define XEN_SCHEDULER_CREDIT 5
+#define XEN_SCHEDULER_CREDIT2 6
+#define XEN_SCHEDULER_ARINC653 7
+#define XEN_SCHEDULER_RTDS 8
+#define XEN_SCHEDULER_NULL 9
 
 /* Fills buffer with struct xen_domctl_getdomaininfo for domains >= first_domain. */
 struct xen_sysctl_getdomaininfolist {

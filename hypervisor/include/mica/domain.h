@@ -93,8 +93,14 @@ struct domain {
 	bool is_dying;            /* being destroyed: no new references */
 	bool is_shutdown;         /* all vCPUs stopped by SCHEDOP_shutdown */
 	u8 shutdown_reason;       /* SHUTDOWN_* when is_shutdown */
-	u32 pause_count;          /* domctl pauses; atomic */
+	u32 pause_count;          /* toolstack pauses (domctl); atomic; 1 at domctl creation */
 	u32 refcount;             /* references held by other objects; atomic */
+
+	/* The toolstack's view (common/domctl.c), guarded by the domctl lock. */
+	u8 handle[16];            /* xen_domain_handle_t: the toolstack's UUID */
+	u32 create_flags;         /* XEN_DOMCTL_CDF_* it was created with */
+	u8 destroy_stage;         /* domain_destroy's progress (common/domain_destroy.c) */
+	u32 destroy_cursor;       /* the frame its pass over the page list goes on from */
 
 	struct domain *next_in_hash; /* domain table chain, guarded by its lock */
 };
@@ -104,7 +110,56 @@ struct vcpu *current_vcpu(void);
 
 /* Looks up a live domain by id and takes a reference; NULL if none. */
 struct domain *domain_get(domid_t id);
+/*
+ * Drops a reference. The last one, which only goes once domain_destroy
+ * has finished and taken d out of the table, frees what is left of d
+ * (its vCPU records and event-channel memory, the struct itself). Not
+ * from interrupt context.
+ */
 void domain_put(struct domain *d);
+
+/*
+ * The toolstack's lookups: like domain_get, but a domain being destroyed
+ * is found too (it keeps its id until destruction ends). domain_get_next
+ * gives the domain with the lowest id >= first; NULL if none.
+ */
+struct domain *domain_get_any(domid_t id);
+struct domain *domain_get_next(domid_t first);
+
+/*
+ * Destroys d (domctl destroydomain; common/domain_destroy.c): stops its
+ * vCPUs for good, closes its event channels, releases its grant
+ * mappings, and gives every frame back. Bounded work per call: -EAGAIN
+ * means call again. 0 when done, or when d is left a zombie because
+ * another domain still references its memory (calling again after that
+ * reference is gone finishes the job). Caller: the domctl lock, and a
+ * reference to d; never d's own vCPU.
+ */
+int domain_destroy(struct domain *d);
+/* For domain_destroy only: takes a dead d out of the domain table, then drops the table's reference. */
+void domain_unlink(struct domain *d);
+
+/*
+ * Pausing (common/domain_pause.c). vcpu_sleep_sync: v was just made
+ * unrunnable; returns once v is off its CPU, with its registers saved.
+ * vcpu_pause_sync / vcpu_unpause nest (v->pause_count). The toolstack's
+ * pause (domctl pausedomain, d->pause_count, which domctl creation sets
+ * to 1) is limited to 255: -EOVERFLOW beyond, -EINVAL unpausing at 0.
+ * The caller is never a vCPU being paused.
+ */
+void vcpu_sleep_sync(struct vcpu *v);
+/*
+ * Returns once every other CPU has begun a new pass through its softirq
+ * work: a timer function, context switch or scheduling pass that was
+ * under way anywhere when it was called has ended.
+ */
+void cpus_quiesce(void);
+void vcpu_pause_sync(struct vcpu *v);
+void vcpu_unpause(struct vcpu *v);
+void domain_pause_vcpus(struct domain *d);
+void domain_unpause_vcpus(struct domain *d);
+int domain_pause_by_toolstack(struct domain *d);
+int domain_unpause_by_toolstack(struct domain *d);
 
 /*
  * Creates a domain with max_vcpus vCPUs (all down) and its shared_info
