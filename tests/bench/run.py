@@ -233,9 +233,13 @@ class Bench:
         log = self.logs / ("run%d-%s.log" % (run, name))
         t0 = time.monotonic()
         boot = measure.boot(argv, log, self.workloads, self.quick, BOOT_TIMEOUT)
+        got = {m.name: measure.read_metric(boot, w, m) for w, m in self.measured(name)}
+        clock = clock_check(got)
         failed = []
         for w, m in self.measured(name):
-            v = measure.read_metric(boot, w, m)
+            v = got[m.name]
+            if clock and m.guest_clock and not isinstance(v, measure.Failure):
+                v = measure.Failure("%s (log: %s)" % (clock, rel(log)))
             if isinstance(v, measure.Failure):
                 self.fail(name, m, v)
                 failed.append((m.name, v))
@@ -257,6 +261,20 @@ class Bench:
             % (head, time.monotonic() - t0, total - len(failed), total,
                "?" if load is None else load,
                "" if not failed else "; %s: %s" % (failed[0][0], measure.clip(str(failed[0][1])))))
+
+
+def clock_check(got):
+    """None if the guest's clock agreed with the host's in a boot (or it could not be
+    checked), else the reason its guest-timed values are not to be trusted."""
+    guest, host = (got.get(n) for n in workloads.CLOCK_CHECK)
+    if not isinstance(guest, float) or not isinstance(host, float) or host <= 0:
+        return None
+    guest /= 1e9
+    if abs(guest - host) <= max(workloads.CLOCK_TOLERANCE * host, workloads.CLOCK_SLACK):
+        return None
+    return ("the guest's clock was wrong in this boot: it timed the CPU loop at %.2f s, the "
+            "host at %.2f s (%.2fx); its guest-timed values are left out" %
+            (guest, host, guest / host))
 
 
 def rel(path):

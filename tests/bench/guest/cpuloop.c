@@ -4,6 +4,7 @@
  * usage: cpuloop MILLIONS
  * Runs MILLIONS x 10^6 rounds of integer mixing (xorshift64* and a multiply-add
  * chain: no memory traffic, no system calls) and prints
+ *     cpuloop: start                  just before the loop, so the host can time it too
  *     bench cpu_loop <nanoseconds for the whole loop>
  *     cpuloop: checksum <the result, so the loop cannot be optimised away>
  * A hypervisor should not slow this down at all: its ratio to native is ~1.0, and
@@ -31,6 +32,8 @@ int main(int argc, char **argv)
 	}
 	uint64_t x = 0x9e3779b97f4a7c15ULL, acc = 1;
 	uint64_t rounds = (uint64_t)millions * 1000000ULL;
+	printf("cpuloop: start\n");
+	fflush(stdout);
 	uint64_t t0 = now_ns();
 	for (uint64_t i = 0; i < rounds; i++) {
 		x ^= x >> 12;
@@ -40,6 +43,7 @@ int main(int argc, char **argv)
 	}
 	uint64_t ns = now_ns() - t0;
 	printf("bench cpu_loop %" PRIu64 "\n", ns);
+	fflush(stdout);
 	printf("cpuloop: checksum %016" PRIx64 "\n", acc ^ x);
 	return 0;
 }
