@@ -20,6 +20,7 @@ include hypervisor/build.mk
 include hypercall/hypercall.mk
 include hypercall/libpv/libpv.mk
 include tests/conformance/conformance.mk
+include xenstore-like/store.mk
 include hypercall/libmica/libmica.mk
 include dom0-tools/mica/mica.mk
 include dom0-tools/consoled/consoled.mk

@@ -38,6 +38,7 @@ def suites(k):
     return {
         "unit": runner("tests/unit/run.sh", "tests/unit/run.py"),
         "cli": runner("tests/cli/run.py"),
+        "store": runner("xenstore-like/tests/run.py"),
         "system": system and system + [arg for t in k for arg in ("-k", t)],
         "conformance": runner("tests/conformance/run.py"),
         # The benchmarks' quick mode: checks that every row is produced, not the numbers.
