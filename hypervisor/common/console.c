@@ -150,7 +150,8 @@ void console_write_raw(const char *s, size_t n)
 void console_write_guest(unsigned int domid, const char *s, size_t n)
 {
 	char line[300];
-	int len = snprintf(line, sizeof(line), "(d%u) %.*s", domid, (int)n, s);
+	int len = snprintf(line, sizeof(line), "(d%u) %.*s%s", domid, (int)n, s,
+			   n && s[n - 1] == '\n' ? "" : "\n");
 
 	if (len > (int)sizeof(line) - 1)
 		len = (int)sizeof(line) - 1;

@@ -13,6 +13,27 @@
 
 #define CHUNK 256
 
+/*
+ * Other domains' output is collected per domain and printed a line at a
+ * time, each prefixed with "(dN) ", so byte-at-a-time writers and several
+ * domains writing at once still give readable lines.
+ */
+static void guest_output(struct domain *d, const char *s, size_t n)
+{
+	u64 flags = arch_irq_save();
+
+	spin_lock(&d->lock);
+	for (size_t i = 0; i < n; i++) {
+		d->console_line[d->console_len++] = s[i];
+		if (s[i] == '\n' || d->console_len == sizeof(d->console_line)) {
+			console_write_guest(d->id, d->console_line, d->console_len);
+			d->console_len = 0;
+		}
+	}
+	spin_unlock(&d->lock);
+	arch_irq_restore(flags);
+}
+
 static long console_write(struct domain *d, pv_u32 count, pv_gva_t buf)
 {
 	char chunk[CHUNK + 1];
@@ -27,7 +48,7 @@ static long console_write(struct domain *d, pv_u32 count, pv_gva_t buf)
 		if (d->is_privileged)
 			console_write_raw(chunk, strnlen(chunk, n));
 		else
-			console_write_guest(d->id, chunk, strnlen(chunk, n));
+			guest_output(d, chunk, strnlen(chunk, n));
 		buf += n;
 		count -= n;
 		if (count && hypercall_preempt_check()) {

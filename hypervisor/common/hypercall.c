@@ -10,19 +10,32 @@
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
 #include <mica/sched.h>
+#include <mica/timer.h>
 #include <pv/hypercall_dispatch.h>
 #include <pv/xen.h>
 
-/* Per CPU: set while a multicall entry runs, so continuations go to it. */
+/*
+ * Per CPU: active while a multicall entry runs, so continuations go to it;
+ * continued once the hypercall being dispatched has made itself start
+ * again (its RAX must keep the hypercall number).
+ */
 static struct multicall_state {
 	bool active;
 	bool preempted;
+	bool continued;
 	u64 args[6];
 } mc_state[MAX_CPUS];
 
+/*
+ * Hypercalls run with interrupts off, so the timer cannot raise its
+ * softirq meanwhile: look at the CPU's timer deadline too.
+ */
 bool hypercall_preempt_check(void)
 {
-	return READ_ONCE(this_cpu()->softirq) != 0;
+	struct cpu_info *ci = this_cpu();
+	u64 deadline = READ_ONCE(ci->timer_deadline_ns);
+
+	return READ_ONCE(ci->softirq) != 0 || (deadline && now_ns() >= deadline);
 }
 
 long hypercall_create_continuation(unsigned int nargs, const u64 *args)
@@ -37,6 +50,7 @@ long hypercall_create_continuation(unsigned int nargs, const u64 *args)
 		return 0;
 	}
 	regs = guest_regs_of(this_cpu());
+	mc->continued = true;
 	regs->rip -= 2; /* back to SYSCALL */
 	if (nargs > 0) regs->rdi = args[0];
 	if (nargs > 1) regs->rsi = args[1];
@@ -58,20 +72,16 @@ static long call(const struct pv_hypercall_desc *hc, const u64 args[6])
 
 void hypercall_dispatch(struct cpu_regs *regs)
 {
+	struct multicall_state *mc = &mc_state[this_cpu()->cpu];
 	const struct pv_hypercall_desc *hc = pv_hypercall_lookup(regs->rax);
 	const u64 args[6] = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8, regs->r9 };
-	u64 rip = regs->rip;
-	long ret = call(hc, args);
+	long ret;
 
+	mc->continued = false;
+	ret = call(hc, args);
 	/* A continuation moved RIP back and keeps RAX = the number. */
-	if (regs->rip != rip - 2 || hc == pv_hypercall_lookup(PV_HC_iret))
+	if (!mc->continued)
 		regs->rax = (u64)ret;
-}
-
-/* Hypercalls that make no sense inside a multicall. */
-static bool multicall_allowed(u64 op)
-{
-	return op != PV_HC_iret && op != PV_HC_multicall;
 }
 
 /*
@@ -79,6 +89,12 @@ static bool multicall_allowed(u64 op)
  * and stores its result in the entry. Returns 0 unless the list itself is
  * unreadable (-EFAULT). Preemptible between entries, and inside an entry
  * whose hypercall continues itself.
+ *
+ * Two entries are special, as on Xen (common/multicall.c): a multicall
+ * inside a multicall is refused with -EINVAL; an iret takes effect, with
+ * its frame at the guest RSP the multicall was issued with, and ends the
+ * multicall, whose return value (RAX on the way back to the iret's
+ * target) is the iret's: the frame's RAX. Later entries do not run.
  */
 long do_multicall(pv_gva_t calls, pv_u32 nr_calls)
 {
@@ -95,8 +111,13 @@ long do_multicall(pv_gva_t calls, pv_u32 nr_calls)
 		}
 		if (copy_from_guest(&e, gva, sizeof(e)))
 			return -EFAULT;
-		if (!multicall_allowed(e.op)) {
+		if (e.op == PV_HC_multicall) {
 			e.result = -EINVAL;
+		} else if (e.op == PV_HC_iret) {
+			e.result = call(pv_hypercall_lookup(e.op), e.args);
+			/* Best effort: the guest is already on its way to the iret's target. */
+			(void)copy_to_guest(gva + 8, &e.result, sizeof(e.result));
+			return (long)e.result;
 		} else {
 			mc->active = true;
 			mc->preempted = false;

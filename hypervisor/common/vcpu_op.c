@@ -30,7 +30,6 @@ static bool vcpu_initialised(const struct vcpu *v)
 
 static long vcpu_initialise(struct vcpu *v, pv_gva_t arg)
 {
-	struct domain *d = v->domain;
 	struct vcpu_guest_context *ctx;
 	long rc;
 
@@ -44,13 +43,20 @@ static long vcpu_initialise(struct vcpu *v, pv_gva_t arg)
 		rc = -EFAULT;
 		goto out;
 	}
-	/* The domain lock keeps two vCPUs from initialising the same one. */
-	spin_lock(&d->lock);
+	/*
+	 * One initialiser at a time per vCPU, without holding a lock while the
+	 * page tables are validated (that may wait for TLB flushes on CPUs
+	 * that could be spinning on the same lock with interrupts off).
+	 */
+	if (__atomic_exchange_n(&v->initialising, true, __ATOMIC_ACQUIRE)) {
+		rc = -EBUSY;
+		goto out;
+	}
 	if (vcpu_initialised(v))
 		rc = -EEXIST;
 	else
 		rc = pv_vcpu_initialise(v, ctx);
-	spin_unlock(&d->lock);
+	__atomic_store_n(&v->initialising, false, __ATOMIC_RELEASE);
 out:
 	hv_free(ctx, sizeof(*ctx));
 	return rc;

@@ -52,6 +52,7 @@ struct vcpu {
 	u64 slice_start_ns;       /* when it last started running */
 	u32 pause_flags;          /* VPF_*; atomic bit operations */
 	u32 pause_count;          /* toolstack pauses (domctl); atomic */
+	bool initialising;        /* VCPUOP_initialise in progress; atomic */
 
 	/*
 	 * Where this vCPU's vcpu_info lives: in shared_info until the guest
@@ -90,6 +91,8 @@ struct domain {
 	struct grant_table *grant;
 
 	u64 vm_assist;            /* VMASST_* bits the guest enabled */
+	char console_line[128];   /* console_io output not yet printed (no newline yet) */
+	u8 console_len;
 	bool is_dying;            /* being destroyed: no new references */
 	bool is_shutdown;         /* all vCPUs stopped by SCHEDOP_shutdown */
 	u8 shutdown_reason;       /* SHUTDOWN_* when is_shutdown */

@@ -25,6 +25,7 @@
 #include <asm/page.h>
 #include <asm/percpu.h>
 #include <asm/pv_mm.h>
+#include <asm/toolstack.h>
 #include <asm/time.h>
 #include <mica/bootinfo.h>
 #include <mica/console.h>
@@ -442,21 +443,7 @@ static int load_kernel(void)
 /* The hypercall page (kernels up to 6.1.120): 128 stubs that wrap `syscall`. */
 static void fill_hypercall_page(u64 va)
 {
-	static const u8 stub[] = PV_HYPERCALL_STUB(0);
-	static const u8 iret_stub[] = PV_HYPERCALL_IRET_STUB(PV_HC_iret);
-	u8 *p = pfn_page((va - b.elf.virt_base) >> PAGE_SHIFT);
-
-	memset(p, 0xcc, PAGE_SIZE);
-	for (u32 i = 0; i < PAGE_SIZE / PV_HYPERCALL_STUB_SIZE; i++) {
-		u8 *s = p + i * PV_HYPERCALL_STUB_SIZE;
-
-		if (i == PV_HC_iret) {
-			memcpy(s, iret_stub, sizeof(iret_stub));
-		} else {
-			memcpy(s, stub, sizeof(stub));
-			memcpy(s + 4, &i, 4); /* the immediate of mov $i, %eax */
-		}
-	}
+	arch_fill_hypercall_page(pfn_page((va - b.elf.virt_base) >> PAGE_SHIFT));
 }
 
 static void write_start_info(const struct boot_info *bi)
