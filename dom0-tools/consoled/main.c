@@ -409,6 +409,73 @@ static void usage(FILE *out)
 		     "  -l, --log-dir DIR  where the guests' logs go\n", DEFAULT_LOG_DIR);
 }
 
+/* Opens the hypervisor, the event-channel and grant devices and the store; says why not. */
+static int open_all(struct daemon *d)
+{
+	char why[300];
+	int rc;
+
+	if (mica_open(&d->m, why, sizeof(why))) {
+		say("%s", why);
+		return -1;
+	}
+	rc = mica_evtchn_open(&d->ev);
+	if (rc) {
+		say("cannot open /dev/xen/evtchn: %s; load the xen-evtchn driver", strerror(-rc));
+		return -1;
+	}
+	if (mica_gntdev_open(&d->gnt))
+		d->gnt = NULL; /* rings are then mapped by frame */
+	rc = mica_xs_open(&d->xs, NULL);
+	if (rc) {
+		say("cannot reach the store at %s: %s; start mica-store first",
+		    mica_xs_socket_path(NULL), strerror(-rc));
+		return -1;
+	}
+	if (mica_xs_watch(d->xs, "@introduceDomain", "consoled") ||
+	    mica_xs_watch(d->xs, "@releaseDomain", "consoled"))
+		say("no domain watches on the store; rescanning every %d s", RESCAN_MS / 1000);
+	return 0;
+}
+
+static void close_all(struct daemon *d)
+{
+	while (d->nr)
+		detach(d, d->nr - 1);
+	mica_xs_close(d->xs);
+	mica_gntdev_close(d->gnt);
+	mica_evtchn_close(d->ev);
+	mica_close(d->m);
+	d->xs = NULL;
+	d->gnt = NULL;
+	d->ev = NULL;
+	d->m = NULL;
+}
+
+/*
+ * Goes to the background with its messages in DIR/mica-consoled.log. The
+ * handles are opened again afterwards: hypervisor handles do not survive
+ * fork() (libmica.h), and each binding belongs to the process that made it.
+ */
+static int go_background(struct daemon *d)
+{
+	char path[300];
+	int fd;
+
+	close_all(d);
+	snprintf(path, sizeof(path), "%s/mica-consoled.log", d->log_dir);
+	if (daemon(0, 0)) {
+		say("cannot go to the background: %s", strerror(errno));
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd >= 0) {
+		dup2(fd, 2);
+		close(fd);
+	}
+	return open_all(d);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -417,8 +484,7 @@ int main(int argc, char **argv)
 	};
 	struct daemon d = { .log_dir = DEFAULT_LOG_DIR };
 	bool background = false;
-	char why[300];
-	int c, rc;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "dl:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -433,51 +499,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	make_dirs(d.log_dir);
-	if (mica_open(&d.m, why, sizeof(why))) {
-		say("%s", why);
+	/* Everything is checked in the foreground, so a person sees what is missing. */
+	if (open_all(&d) || (background && go_background(&d))) {
+		close_all(&d);
 		return 1;
-	}
-	rc = mica_evtchn_open(&d.ev);
-	if (rc) {
-		say("cannot open /dev/xen/evtchn: %s; load the xen-evtchn driver", strerror(-rc));
-		return 1;
-	}
-	if (mica_gntdev_open(&d.gnt))
-		d.gnt = NULL; /* rings are then mapped by frame */
-	rc = mica_xs_open(&d.xs, NULL);
-	if (rc) {
-		say("cannot reach the store at %s: %s; start mica-store first",
-		    mica_xs_socket_path(NULL), strerror(-rc));
-		return 1;
-	}
-	if (mica_xs_watch(d.xs, "@introduceDomain", "consoled") ||
-	    mica_xs_watch(d.xs, "@releaseDomain", "consoled"))
-		say("no domain watches on the store; rescanning every %d s", RESCAN_MS / 1000);
-	if (background) {
-		char path[300];
-		int fd;
-
-		snprintf(path, sizeof(path), "%s/mica-consoled.log", d.log_dir);
-		if (daemon(0, 0)) {
-			say("cannot go to the background: %s", strerror(errno));
-			return 1;
-		}
-		fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0640);
-		if (fd >= 0) {
-			dup2(fd, 2);
-			close(fd);
-		}
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	say("serving guest consoles; logs in %s", d.log_dir);
 	loop(&d);
-	while (d.nr)
-		detach(&d, d.nr - 1);
-	mica_xs_close(d.xs);
-	mica_gntdev_close(d.gnt);
-	mica_evtchn_close(d.ev);
-	mica_close(d.m);
+	close_all(&d);
 	return 0;
 }

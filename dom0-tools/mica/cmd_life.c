@@ -211,7 +211,11 @@ int cmd_destroy(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	rc = destroy_and_forget(m, xs, domid);
-	if (rc)
+	if (rc == -EBUSY)
+		err_msg("%s is stopped, but a program in dom0 still maps its memory, so it stays "
+			"listed as dying; run 'mica destroy %u' again once that program lets go",
+			label, domid);
+	else if (rc)
 		err_msg("cannot destroy %s: %s", label, strerror(-rc));
 	else
 		info_msg("destroyed %s", label);

@@ -177,7 +177,7 @@ struct vcpu_row {
 	uint32_t domid, vcpu;
 	bool known;                 /* the hypervisor answered getvcpuinfo */
 	struct mica_vcpu_info vi;
-	bool online;
+	enum { VCPU_OFFLINE, VCPU_ONLINE, VCPU_UNKNOWN } state;
 };
 
 static void vcpu_rows(struct mica *m, const struct xen_domctl_getdomaininfo *d, struct vcpu_row **rows,
@@ -195,26 +195,31 @@ static void vcpu_rows(struct mica *m, const struct xen_domctl_getdomaininfo *d, 
 		return;
 	for (uint32_t v = 0; v < cap; v++) {
 		struct vcpu_row *r = &(*rows)[v];
+		struct vcpu_guest_context ctx;
+		int rc;
 
 		r->domid = d->domain;
 		r->vcpu = v;
 		if (!mica_vcpu_info(m, d->domain, v, &r->vi)) {
 			r->known = true;
-			r->online = r->vi.online;
-		} else {
-			struct vcpu_guest_context ctx;
-
-			/* Without getvcpuinfo: online if it has a context that says so. */
-			r->online = !mica_vcpu_get_context(m, d->domain, v, &ctx) &&
-				    (ctx.flags & VGCF_online);
+			r->state = r->vi.online ? VCPU_ONLINE : VCPU_OFFLINE;
+			continue;
 		}
+		/* Without getvcpuinfo: online if it has a context that says so. */
+		rc = mica_vcpu_get_context(m, d->domain, v, &ctx);
+		if (!rc)
+			r->state = ctx.flags & VGCF_online ? VCPU_ONLINE : VCPU_OFFLINE;
+		else
+			r->state = rc == -ENODATA ? VCPU_OFFLINE : VCPU_UNKNOWN;
 	}
 	*nr = cap;
 }
 
 static const char *vcpu_state(const struct vcpu_row *r, uint32_t dom_flags, char buf[4])
 {
-	if (!r->online)
+	if (r->state == VCPU_UNKNOWN)
+		return "?";
+	if (r->state == VCPU_OFFLINE)
 		return "-";
 	buf[0] = r->known && r->vi.running ? 'r' : '-';
 	buf[1] = r->known && r->vi.blocked ? 'b' : '-';
@@ -267,7 +272,10 @@ int cmd_vcpu_list(int argc, char **argv)
 				json_u64(&j, "id", r->domid);
 				json_string(&j, "name", name);
 				json_u64(&j, "vcpu", r->vcpu);
-				json_bool(&j, "online", r->online);
+				if (r->state == VCPU_UNKNOWN)
+					json_string(&j, "online", NULL);
+				else
+					json_bool(&j, "online", r->state == VCPU_ONLINE);
 				if (r->known) {
 					json_u64(&j, "cpu", r->vi.cpu);
 					json_bool(&j, "running", r->vi.running);
@@ -275,7 +283,7 @@ int cmd_vcpu_list(int argc, char **argv)
 					json_u64(&j, "cpu_time_ns", r->vi.cpu_time_ns);
 				}
 				json_end_object(&j);
-			} else if (r->known && r->online) {
+			} else if (r->known && r->state == VCPU_ONLINE) {
 				printf("%-32s %5u %5u %5u %6s %8llu.%01llu\n", name ? name : "(unnamed)",
 				       r->domid, r->vcpu, r->vi.cpu, vcpu_state(r, d[i].flags, st),
 				       (unsigned long long)(r->vi.cpu_time_ns / 1000000000ULL),

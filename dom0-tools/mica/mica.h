@@ -97,7 +97,12 @@ int create_domain(struct mica *m, struct mica_xs *xs, const struct domcfg *cfg, 
 /* Relays the terminal to a guest's console until Ctrl-] (cmd_console.c); an exit status. */
 int console_attach(struct mica *m, uint32_t domid);
 
-/* Destroys a domain and forgets it in the store; prints nothing. 0 or -errno. */
+/*
+ * Destroys a domain and forgets it in the store; prints nothing. Waits (up
+ * to 10 s) for programs in dom0 that still map its frames to let go, and
+ * finishes the destruction then. 0, -EBUSY if it is still held (it stays
+ * listed as dying), or another -errno.
+ */
 int destroy_and_forget(struct mica *m, struct mica_xs *xs, uint32_t domid);
 
 #endif

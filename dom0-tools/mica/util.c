@@ -13,6 +13,9 @@
 
 bool quiet;
 
+/* How long destroy_and_forget waits for dom0's programs to drop a dying domain's frames. */
+#define DESTROY_WAIT_MS 10000
+
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "mica: %s", prefix);
@@ -195,6 +198,8 @@ const char *shutdown_reason_name(uint32_t reason)
 
 int destroy_and_forget(struct mica *m, struct mica_xs *xs, uint32_t domid)
 {
+	struct xen_domctl_getdomaininfo info;
+	int64_t deadline;
 	int rc = mica_domain_destroy(m, domid);
 
 	if (rc && rc != -ESRCH)
@@ -202,6 +207,23 @@ int destroy_and_forget(struct mica *m, struct mica_xs *xs, uint32_t domid)
 	if (xs) {
 		mica_xs_release(xs, domid); /* the store may already have noticed */
 		store_remove_domain(xs, domid);
+	}
+	/*
+	 * A frame of the domain still mapped in dom0 (the store's or the
+	 * console daemon's mapping of its rings, until they notice it die)
+	 * keeps it as a zombie: dying, listed, its id taken. Destroying it
+	 * again once they have let go finishes it.
+	 */
+	deadline = now_ms() + DESTROY_WAIT_MS;
+	while (!mica_domain_info(m, domid, &info)) {
+		struct timespec ts = { 0, 100 * 1000000L };
+
+		if (now_ms() > deadline)
+			return -EBUSY;
+		nanosleep(&ts, NULL);
+		rc = mica_domain_destroy(m, domid);
+		if (rc && rc != -ESRCH)
+			return rc;
 	}
 	return 0;
 }

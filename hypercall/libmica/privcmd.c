@@ -99,11 +99,16 @@ void *mica_buf_alloc(size_t size)
 	/*
 	 * Locked so the pages stay put, and touched so they exist now: the
 	 * hypervisor copies to and from them without taking page faults.
+	 * Not inherited by fork() where the kernel allows it (madvise exists
+	 * only with CONFIG_ADVISE_SYSCALLS): a child would see them
+	 * copy-on-write and unlocked, so the hypervisor's writes would fail
+	 * with -EFAULT. Either way a child opens its own handle.
 	 */
 	if (mlock(p, len)) {
 		munmap(p, len);
 		return NULL;
 	}
+	madvise(p, len, MADV_DONTFORK);
 	memset(p, 0, len);
 	return p;
 }

@@ -60,6 +60,7 @@ struct fake {
 	unsigned int live_maps;               /* foreign mappings not yet undone */
 	unsigned int destroyed;               /* destroydomain calls that removed a domain */
 	int shutdown_after_polls;             /* shutdown -w: domain 'powers off' after N infos */
+	int zombie_destroys;                  /* this many destroys leave the domain dying */
 	/* The store. */
 	struct fake_node node[FAKE_MAX_NODES];
 	unsigned int nr_nodes;

@@ -18,8 +18,10 @@
  * errno on failure; the hypervisor's error numbers are Linux's on x86, so
  * strerror(-rc) names them. Nothing prints. Nothing is global: every
  * function works on the handle it is given, and handles are not shared
- * between threads. Domain ids are uint32_t here (the ABI's domid_t is 16
- * bits; values above DOMID_FIRST_RESERVED name no domain).
+ * between threads, nor across fork(): a hypervisor handle's buffers are
+ * not inherited, so a child process opens its own. Domain ids are
+ * uint32_t here (the ABI's domid_t is 16 bits; values above
+ * DOMID_FIRST_RESERVED name no domain).
  */
 #ifndef LIBMICA_H
 #define LIBMICA_H
