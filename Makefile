@@ -8,7 +8,7 @@ all: build/mica.elf
 help:
 	@echo "make          build the hypervisor (build/mica.elf)"
 	@echo "make iso      build a GRUB-bootable CD image (build/mica.iso)"
-	@echo "make run      boot Mica under QEMU on this terminal (quit: Ctrl-A X)"
+	@echo "make run      boot Mica and dom0 (Linux) under QEMU to a root shell on this terminal"
 	@echo "make test     run every test suite; ends with 'N passed, N failed'"
 	@echo "make conformance  build the libpv guests and run the hypercall conformance suite"
 	@echo "make bench    native Linux vs Xen 4.17 vs Mica under QEMU: table and build/bench/results.json"
@@ -48,16 +48,57 @@ build/iso.args: FORCE
 		echo '$(ISO_CMDLINE) | $(ISO_TIMEOUT) | $(ISO_MODULES)' > $@
 
 # --- running and testing -----------------------------------------------------
+# make run boots Mica with dom0 to a root shell on the serial console (this
+# terminal): our Linux kernel (guest-linux-patches/build.py, cached in
+# ~/.cache/mica; the first build takes 5-10 minutes) and the dom0 initramfs
+# (dom0-tools/initramfs/build.py), or with RUN_DOM0=stock Debian's stock kernel
+# (guest-linux-patches/stock.py) and an initramfs with its Xen modules. The
+# machine and command lines are the benchmarks' Mica system
+# (tests/bench/systems.py); tests/system/test_linux_dom0.py checks they agree.
+# `poweroff -f` in dom0 halts Mica and ends QEMU (qemu_exit and the
+# isa-debug-exit device); make then exits 0, or 1 if Mica halted on an error.
 # setup runs first and alone: it may install the compiler the build needs.
 QEMU ?= qemu-system-x86_64
-RUN_QEMU_ARGS := -accel tcg -cpu max -smp 2 -m 1G -nographic -no-reboot
-RUN_CMDLINE ?=
+RUN_SMP ?= 2
+RUN_MEM ?= 1G
+RUN_DOM0_MEM ?= 512M
+RUN_DOM0 ?= ours
+RUN_QEMU_ARGS = -accel tcg -cpu max -nographic -no-reboot \
+	-device isa-debug-exit,iobase=0xf4,iosize=4 -smp $(RUN_SMP) -m $(RUN_MEM)
+# The hypervisor's command line (README.md lists the options) and dom0 Linux's.
+RUN_CMDLINE ?= dom0_mem=$(RUN_DOM0_MEM) dom0_vcpus=$(RUN_SMP)
+RUN_LINUX_CMDLINE ?= console=hvc0
 
 run: setup
 	@$(MAKE) --no-print-directory all
-	@echo "Booting build/mica.elf under QEMU: the serial console follows."
-	@echo "Quit with Ctrl-A X (Ctrl-A C toggles the QEMU monitor)."
-	$(QEMU) $(RUN_QEMU_ARGS) -kernel build/mica.elf $(if $(RUN_CMDLINE),-append '$(RUN_CMDLINE)')
+	@set -e; \
+	last() { out=$$("$$@") || exit 1; printf '%s\n' "$$out" | tail -n 1; }; \
+	if [ "$(RUN_DOM0)" = stock ]; then \
+		s=$$(last python3 guest-linux-patches/stock.py dom0); \
+		kernel=$$s/vmlinuz; \
+		image=$$(last python3 dom0-tools/initramfs/build.py --modules-from "$$s"); \
+	elif [ "$(RUN_DOM0)" = ours ]; then \
+		k=$$(last python3 guest-linux-patches/build.py --print-dir); \
+		[ -e "$$k/ready" ] || echo "Building our Linux 6.1 kernel into $$k:" \
+			"the first build takes 5-10 minutes (later ones reuse it)."; \
+		kernel=$$(last python3 guest-linux-patches/build.py)/vmlinux; \
+		image=$$(last python3 dom0-tools/initramfs/build.py); \
+	else \
+		echo "RUN_DOM0=$(RUN_DOM0): say ours (guest-linux-patches/build.py) or stock" >&2; \
+		exit 2; \
+	fi; \
+	echo "Booting build/mica.elf with dom0 $$kernel under QEMU: the serial console follows."; \
+	echo "dom0 gives a root shell; 'poweroff -f' ends the run, Ctrl-A X quits QEMU at once."; \
+	echo "+ $(QEMU) $(RUN_QEMU_ARGS) -kernel build/mica.elf" \
+		"-append 'qemu_exit=0xf4 $(RUN_CMDLINE)' -initrd '$$kernel $(RUN_LINUX_CMDLINE),$$image'"; \
+	status=0; \
+	$(QEMU) $(RUN_QEMU_ARGS) -kernel build/mica.elf -append 'qemu_exit=0xf4 $(RUN_CMDLINE)' \
+		-initrd "$$kernel $(RUN_LINUX_CMDLINE),$$image" || status=$$?; \
+	case $$status in \
+	0|1) ;; \
+	3) echo "Mica halted on an error (QEMU exit status 3): see the lines above."; exit 1;; \
+	*) echo "QEMU ended with status $$status."; exit 1;; \
+	esac
 
 test: setup
 	@$(MAKE) --no-print-directory all iso conformance-guests

@@ -189,7 +189,9 @@ void vcpu_time_boot_init(void)
 	if (!rtc) {
 		pr_warn("time: no readable RTC; guests' wall clock starts at 1970");
 	} else {
-		u64 wall = rtc * NSEC_PER_SEC, since_boot = guest_system_time();
+		/* The RTC's second began up to a second ago: take its middle, as
+		 * Linux's hctosys does, so the guests' error is +-0.5 s, not -1..0. */
+		u64 wall = rtc * NSEC_PER_SEC + NSEC_PER_SEC / 2, since_boot = guest_system_time();
 
 		clk.wc_ns = wall > since_boot ? wall - since_boot : 0;
 	}

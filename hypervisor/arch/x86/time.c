@@ -45,8 +45,10 @@ PARAM_BOOL("tsc_deadline", opt_tsc_deadline);
 #define PORT_B_OUT2 0x20
 
 #define CAL_ROUNDS 5
+#define CAL_ATTEMPTS (10 * CAL_ROUNDS) /* a busy host disturbs many */
 #define CAL_PIT_TICKS (PIT_HZ / 100) /* 10 ms */
 #define CAL_SPIN_LIMIT (1ULL << 32) /* TSC ticks: over a second on any x86_64 */
+#define CAL_SLACK 500 /* a round is kept if its uncertainty is under 1/500 of it */
 
 static inline u64 mul_shr32(u64 a, u64 mul)
 {
@@ -90,33 +92,37 @@ void udelay(u64 us)
 }
 
 /*
- * One measurement: TSC ticks during CAL_PIT_TICKS of PIT channel 2 in
- * mode 0, whose output (read back in port 0x61) rises at terminal count.
- * Returns 0 if the PIT does not behave.
+ * Calibration rounds. Mica itself may run virtualized (QEMU TCG, or a VM
+ * on a busy host), where this CPU can be descheduled between any two
+ * instructions while the clocks go on: a pause right after the count
+ * starts, or between the last poll and the TSC read, makes a round short
+ * or long by the pause. So each round brackets the instants it measures
+ * with TSC reads and reports the brackets' width as its uncertainty.
+ * Rounds uncertain by more than 1/CAL_SLACK are set aside and the rate is
+ * the median of the rest; if every round is, the least uncertain one
+ * gives the rate, with a warning.
  */
-static u64 pit_measure(void)
-{
-	u8 portb = inb(PORT_B);
-	u64 start, end;
+struct cal {
+	u64 good[CAL_ROUNDS];
+	unsigned int ngood, nall;
+	u64 best, best_ppm;      /* the least uncertain round so far */
+};
 
-	outb(PORT_B, (u8)((portb & ~PORT_B_SPEAKER) | PORT_B_GATE2));
-	outb(PIT_MODE, PIT_CH2_MODE0);
-	outb(PIT_CH2_DATA, CAL_PIT_TICKS & 0xff);
-	outb(PIT_CH2_DATA, CAL_PIT_TICKS >> 8);
-	start = rdtsc();
-	/* A missing PIT reads as all ones: the output would be high already. */
-	if (inb(PORT_B) & PORT_B_OUT2) {
-		end = start;
-		goto out;
+/*
+ * Records one round's value, measured over `span` TSC ticks give or take
+ * `uncertainty`; returns true once enough rounds are in.
+ */
+static bool cal_add(struct cal *c, u64 value, u64 span, u64 uncertainty)
+{
+	u64 ppm = uncertainty * 1000000 / span;
+
+	if (!c->nall++ || ppm < c->best_ppm) {
+		c->best = value;
+		c->best_ppm = ppm;
 	}
-	do
-		end = rdtsc();
-	while (!(inb(PORT_B) & PORT_B_OUT2) && end - start < CAL_SPIN_LIMIT);
-	if (end - start >= CAL_SPIN_LIMIT)
-		end = start;
-out:
-	outb(PORT_B, portb);
-	return end - start;
+	if (uncertainty * CAL_SLACK <= span)
+		c->good[c->ngood++] = value;
+	return c->ngood == CAL_ROUNDS || c->nall == CAL_ATTEMPTS;
 }
 
 static void sort_u64(u64 *v, unsigned int n)
@@ -130,18 +136,66 @@ static void sort_u64(u64 *v, unsigned int n)
 		}
 }
 
-/* TSC rate from PIT measurements (the median of CAL_ROUNDS), or 0. */
+/* The median of the good rounds, else the least uncertain round. */
+static u64 cal_result(struct cal *c, const char *what)
+{
+	if (!c->ngood) {
+		pr_warn("%s: every calibration round was disturbed; the best is uncertain by %llu ppm",
+			what, (unsigned long long)c->best_ppm);
+		return c->best;
+	}
+	sort_u64(c->good, c->ngood);
+	return c->good[c->ngood / 2];
+}
+
+/*
+ * One measurement: TSC ticks during CAL_PIT_TICKS of PIT channel 2 in
+ * mode 0, whose output (read back in port 0x61) rises at terminal count.
+ * The count starts at the write of its high byte; the terminal count lies
+ * after the start of the last poll that saw the output low and before the
+ * end of the first that saw it high. *uncertainty is the width of those
+ * two brackets. Returns 0 if the PIT does not behave.
+ */
+static u64 pit_measure(u64 *uncertainty)
+{
+	u8 portb = inb(PORT_B);
+	u64 load0, load1, low = 0, before, after, ticks = 0;
+	bool high;
+
+	outb(PORT_B, (u8)((portb & ~PORT_B_SPEAKER) | PORT_B_GATE2));
+	outb(PIT_MODE, PIT_CH2_MODE0);
+	outb(PIT_CH2_DATA, CAL_PIT_TICKS & 0xff);
+	load0 = rdtsc();
+	outb(PIT_CH2_DATA, CAL_PIT_TICKS >> 8);
+	load1 = rdtsc();
+	do {
+		before = rdtsc();
+		high = inb(PORT_B) & PORT_B_OUT2;
+		after = rdtsc();
+		if (!high)
+			low = before;
+	} while (!high && after - load1 < CAL_SPIN_LIMIT);
+	/* A missing PIT reads as all ones: the output is high at the first poll. */
+	if (high && low) {
+		ticks = (low + after) / 2 - (load0 + load1) / 2;
+		*uncertainty = (after - low) + (load1 - load0);
+	}
+	outb(PORT_B, portb);
+	return ticks;
+}
+
+/* TSC rate from PIT measurements (see struct cal), or 0. */
 static u64 calibrate_pit(void)
 {
-	u64 m[CAL_ROUNDS];
+	struct cal c = { .ngood = 0 };
+	u64 ticks, uncertainty;
 
-	for (unsigned int i = 0; i < CAL_ROUNDS; i++) {
-		m[i] = pit_measure();
-		if (!m[i])
+	do {
+		ticks = pit_measure(&uncertainty);
+		if (!ticks)
 			return 0;
-	}
-	sort_u64(m, CAL_ROUNDS);
-	return m[CAL_ROUNDS / 2] * PIT_HZ / CAL_PIT_TICKS;
+	} while (!cal_add(&c, ticks, ticks, uncertainty));
+	return cal_result(&c, "TSC") * PIT_HZ / CAL_PIT_TICKS;
 }
 
 /* TSC rate as CPUID leaf 0x15 (or 0x16's base frequency) reports it, or 0. */
@@ -192,30 +246,32 @@ void time_init(void)
 		(unsigned long long)(khz % 1000), how);
 }
 
-/* APIC timer ticks per second with divide-by-1, measured against the TSC. */
+/* APIC timer ticks per second with divide-by-1, measured against the TSC (see struct cal). */
 static u64 calibrate_apic_timer(void)
 {
-	u64 m[CAL_ROUNDS], window = tsc_hz / 100;
+	struct cal c = { .ngood = 0 };
+	u64 window = tsc_hz / 100, value, t0, t1, a, uncertainty;
+	u32 left;
 
 	apic_write(APIC_TIMER_DIVIDE, APIC_TIMER_DIV_1);
 	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | IRQ_VECTOR_TIMER);
-	for (unsigned int i = 0; i < CAL_ROUNDS; i++) {
-		u64 t0, t1, a;
-		u32 left;
-
+	do {
 		a = rdtsc();
 		apic_write(APIC_TIMER_INIT, 0xffffffffu);
-		t0 = (a + rdtsc()) / 2;
+		t0 = rdtsc();
+		uncertainty = t0 - a;
+		t0 = (a + t0) / 2;
 		while (rdtsc() - t0 < window)
 			cpu_relax();
 		a = rdtsc();
 		left = apic_read(APIC_TIMER_CURRENT);
-		t1 = (a + rdtsc()) / 2;
-		m[i] = (u64)(0xffffffffu - left) * NSEC_PER_SEC / tsc_to_ns(t1 - t0);
-	}
+		t1 = rdtsc();
+		uncertainty += t1 - a;
+		t1 = (a + t1) / 2;
+		value = (u64)(0xffffffffu - left) * NSEC_PER_SEC / tsc_to_ns(t1 - t0);
+	} while (!cal_add(&c, value, t1 - t0, uncertainty));
 	apic_write(APIC_TIMER_INIT, 0);
-	sort_u64(m, CAL_ROUNDS);
-	return m[CAL_ROUNDS / 2];
+	return cal_result(&c, "timer");
 }
 
 void timer_init_cpu(void)
