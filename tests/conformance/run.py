@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
 """Runs the conformance suite: each libpv guest of build/conformance/ boots as dom0 under Mica.
 
-usage: tests/conformance/run.py [-k TEXT]... [-j JOBS] [-l]
-  -k TEXT  run only runs whose name contains TEXT (several -k: any of them)
-  -j JOBS  boot this many machines at once (default 1, or $MICA_TEST_JOBS)
-  -l       list the runs and exit
+usage: tests/conformance/run.py [-k TEXT]... [-j JOBS] [--cpus N,...] [-l]
+  -k TEXT    run only runs whose name contains TEXT (several -k: any of them)
+  -j JOBS    boot this many machines at once (default: $MICA_TEST_JOBS, or the
+             number of host CPUs)
+  --cpus N,M the QEMU CPU counts every single-vCPU run is booted with (default 1,4)
+  -l         list the runs and exit
+
+Every guest with one vCPU, and every crash scenario, boots once per CPU count of
+--cpus: as `<name>` on 1 CPU and `<name>@<N>cpus` on N. Guests that bring up more
+vCPUs boot in the configurations of VCPU_RUNS instead.
 
 A guest prints one line per check, `PASS name` or `FAIL name: expected X got Y` (SKIP lines
 name checks whose hypercall is not implemented yet and are not counted), then
@@ -90,6 +96,9 @@ CRASH_RUNS = {
     "crash.iret_bad_ss": ("crash", "scenario=iret_bad_ss", {qemu.EXIT_ERROR},
                           [r"d0 v0 crashed: return to the guest refused .*SS 0xe00b",
                            DOM0_CRASH]),
+    # The last vCPU taking itself down powers the domain off (as on Xen), never returning.
+    "vcpu_down_last": ("vcpu_down_last", "", {qemu.EXIT_OK},
+                       [r"^PASS vcpu_down_last\.is_up$", r"dom0 powered off"]),
 }
 
 # Lines a guest's hypercalls print, checked by the runner (the guest cannot see the console).
@@ -104,6 +113,22 @@ GUEST_EXPECT = {
 # of build/conformance/, after the guest's own). domctl builds domUs from its second module.
 GUEST_BOOT = {
     "domctl": {"cmdline": "cpus=2", "smp": 2, "modules": ["domctl"]},
+}
+
+# Guests that bring up vCPUs of their own, booted once per configuration instead of once per
+# --cpus: run name -> (guest, QEMU CPUs, dom0 vCPUs). The hypervisor gets dom0_vcpus=N and
+# the guest "vcpus=N" on its command line. Mica gives dom0 at most one vCPU per CPU, so a
+# guest's vCPUs never share a CPU with each other here.
+VCPU_RUNS = {
+    "smp_events.2vcpus": ("smp_events", 2, 2),
+    "smp_events.4vcpus": ("smp_events", 4, 4),
+    "smp_bringup": ("smp_bringup", 2, 2),
+    "fpu_switch.2vcpus": ("fpu_switch", 2, 2),
+    "fpu_switch.4vcpus": ("fpu_switch", 4, 4),
+    "evtchn_bind_vcpu": ("evtchn_bind_vcpu", 2, 2),
+    "timer_smp.4vcpus": ("timer_smp", 4, 4),
+    "smp_tlb.2vcpus": ("smp_tlb", 2, 2),
+    "smp_tlb.4vcpus": ("smp_tlb", 4, 4),
 }
 
 CHECK_LINE = re.compile(r"^(PASS|FAIL|SKIP) (\S+?)(?:: (.*))?$")
@@ -194,10 +219,11 @@ def check_notes(path):
 
 class Run:
     def __init__(self, name, guest, cmdline="", status=(qemu.EXIT_OK,), expect=(), crash=False,
-                 smp=1, modules=()):
+                 smp=1, modules=(), hv=""):
         self.name = name
         self.guest = guest
         self.cmdline = cmdline
+        self.hv = hv            # more hypervisor command line
         self.status = set(status)
         self.expect = list(expect)
         self.crash = crash
@@ -205,16 +231,33 @@ class Run:
         self.modules = list(modules)
 
 
-def all_runs():
+def run_name(name, cpus):
+    return name if cpus == 1 else f"{name}@{cpus}cpus"
+
+
+def all_runs(cpu_counts=(1,)):
     runs = []
     guests = sorted(p.stem for p in GUEST_SRC.glob("*.c"))
+    vcpu_guests = {guest for guest, _, _ in VCPU_RUNS.values()}
+    crash_guests = {guest for guest, _, _, _ in CRASH_RUNS.values()}
     for guest in guests:
-        if guest == "crash":
+        if guest in crash_guests or guest in vcpu_guests:
             continue
-        runs.append(Run(guest, guest, expect=GUEST_EXPECT.get(guest, ()),
-                        **GUEST_BOOT.get(guest, {})))
-    for name, (guest, cmdline, status, expect) in CRASH_RUNS.items():
-        runs.append(Run(name, guest, cmdline, status, expect, crash=True))
+        boot_opts = GUEST_BOOT.get(guest, {})
+        expect = GUEST_EXPECT.get(guest, ())
+        if "smp" in boot_opts:
+            # Its own CPU count: booted once, as GUEST_BOOT says.
+            runs.append(Run(guest, guest, expect=expect, **boot_opts))
+            continue
+        for cpus in cpu_counts:
+            runs.append(Run(run_name(guest, cpus), guest, expect=expect, smp=cpus, **boot_opts))
+    for name, (guest, cpus, vcpus) in VCPU_RUNS.items():
+        runs.append(Run(name, guest, f"vcpus={vcpus}", expect=GUEST_EXPECT.get(guest, ()),
+                        smp=cpus, hv=f"dom0_vcpus={vcpus}"))
+    for cpus in cpu_counts:
+        for name, (guest, cmdline, status, expect) in CRASH_RUNS.items():
+            runs.append(Run(run_name(name, cpus), guest, cmdline, status, expect, crash=True,
+                            smp=cpus))
     return guests, runs
 
 
@@ -280,18 +323,21 @@ def boot(run):
     modules = [f"{image} {run.cmdline}".strip()]
     modules += [str(GUEST_BUILD / f"{m}.elf") for m in run.modules]
     log = LOG_DIR / f"{run.name}.log"
-    return qemu.run(log, kernel=ELF, append=QEMU_EXIT, smp=run.smp, memory="256M",
+    return qemu.run(log, kernel=ELF, append=f"{QEMU_EXIT} {run.hv}".strip(), smp=run.smp,
+                    memory="256M",
                     extra=["-initrd", ",".join(modules)], status=None, timeout=TIMEOUT)
 
 
 def main():
     ap = argparse.ArgumentParser(description="Mica conformance suite")
     ap.add_argument("-k", action="append", default=[], metavar="TEXT")
-    ap.add_argument("-j", type=int, default=int(os.environ.get("MICA_TEST_JOBS", "1")))
+    ap.add_argument("-j", type=int,
+                    default=int(os.environ.get("MICA_TEST_JOBS", os.cpu_count() or 1)))
+    ap.add_argument("--cpus", default="1,4", metavar="N,...")
     ap.add_argument("-l", action="store_true")
     opts = ap.parse_args()
 
-    guests, runs = all_runs()
+    guests, runs = all_runs(tuple(int(n) for n in opts.cpus.split(",")))
     runs = [r for r in runs if not opts.k or any(k in r.name for k in opts.k)]
     if opts.l:
         for r in runs:
@@ -327,7 +373,8 @@ def main():
             run = futures[future]
             out, p, f, s = judge(run, future.result())
             with print_lock:
-                print(f"== {run.name}" + (f" ({run.cmdline})" if run.cmdline else ""))
+                how = " ".join(w for w in (run.hv, run.cmdline) if w)
+                print(f"== {run.name}" + (f" ({how})" if how else ""))
                 print("\n".join(out), flush=True)
             passed += p
             failed += f

@@ -10,7 +10,8 @@
  * down: status 0 powers it off, anything else reports a crash. printf and
  * the rest of stdio write to the hypervisor console (console_io).
  *
- * The guest runs in guest kernel mode, on one vCPU, with no user mode. A
+ * The guest runs in guest kernel mode on vCPU 0; it may bring more vCPUs
+ * up (pv_vcpu_start) and run code in guest user mode (pv_user_run). A
  * fault nobody handles prints the vector, error code, RIP and registers
  * and crashes the domain. Hypercalls are the HYPERVISOR_<name>() stubs of
  * <pv/hypercall_guest.h> (a `syscall` each).
@@ -56,9 +57,10 @@ extern struct start_info *pv_start_info;
 extern struct shared_info *pv_shared_info;
 
 /*
- * vCPU 0's vcpu_info: inside shared_info, or libpv's own copy once
- * pv_register_vcpu_info() moved it there (VCPUOP_register_vcpu_info,
- * what Linux does for every CPU); NULL without shared_info.
+ * The calling vCPU's vcpu_info: inside shared_info, or libpv's own copy
+ * once pv_register_vcpu_info() (called on that vCPU) moved it there
+ * (VCPUOP_register_vcpu_info, what Linux does for every CPU); NULL
+ * without shared_info.
  */
 struct vcpu_info *pv_vcpu_info(void);
 long pv_register_vcpu_info(void);
@@ -106,15 +108,17 @@ struct pv_regs {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-/* Pseudo vectors for the callbacks, above the 256 IDT vectors. */
+/* Pseudo vectors for the callbacks, above the 256 IDT vectors (hooks: failsafe, syscall). */
 #define PV_VECTOR_EVENT 256
 #define PV_VECTOR_FAILSAFE 257
 #define PV_VECTOR_SYSCALL 258
 
 /*
- * A trap hook sees an exception before libpv's fatal report. It returns
- * true if it dealt with it (usually after moving regs->rip past the
- * faulting instruction), false to let libpv report and crash.
+ * A trap hook sees an exception (or a failsafe or user system call
+ * callback, PV_VECTOR_*) before libpv's fatal report. It returns true if
+ * it dealt with it (usually after moving regs->rip past the faulting
+ * instruction), false to let libpv report and crash. Hooks are the
+ * domain's, shared by all vCPUs.
  */
 typedef bool (*pv_trap_hook_t)(struct pv_regs *regs);
 void pv_set_trap_hook(unsigned int vector, pv_trap_hook_t hook);
@@ -134,6 +138,8 @@ uint64_t pv_syscall_entry(void);
 long pv_trap_install(unsigned int vector, unsigned int flags);
 /* Installs libpv's whole table again (vectors 0-31); returns the result. */
 long pv_traps_reset(void);
+/* libpv's trap_info for vector: its stub, DPL and event masking. */
+struct trap_info pv_trap_info(unsigned int vector);
 
 /* Prints the report libpv gives an unexpected trap (without crashing). */
 void pv_trap_report(const struct pv_regs *regs);
@@ -152,17 +158,25 @@ void pv_irq_restore(unsigned int mask);
 
 /*
  * Handlers run in the upcall, with events masked, for each pending and
- * unmasked port (its pending bit already cleared).
+ * unmasked port (its pending bit already cleared), on the vCPU the port
+ * is bound to.
  */
 typedef void (*pv_evtchn_handler_t)(evtchn_port_t port, void *data);
 void pv_evtchn_set_handler(evtchn_port_t port, pv_evtchn_handler_t fn, void *data);
 /* Upcalls delivered so far, and events found for ports without a handler. */
 extern volatile uint64_t pv_upcalls, pv_unhandled_events;
 
-/* EVTCHNOP wrappers: 0 (and the port) or -XEN_E*. */
+/*
+ * EVTCHNOP wrappers: 0 (and the port) or -XEN_E*. bind_virq and bind_ipi
+ * bind to the calling vCPU, bind_ipi_to to the one named; bind_vcpu moves
+ * a port's notifications to another vCPU. Ports bound by a raw hypercall
+ * are taken to notify vCPU 0.
+ */
 long pv_evtchn_alloc_unbound(domid_t remote, evtchn_port_t *port);
 long pv_evtchn_bind_virq(uint32_t virq, evtchn_port_t *port);
 long pv_evtchn_bind_ipi(evtchn_port_t *port);
+long pv_evtchn_bind_ipi_to(unsigned int vcpu, evtchn_port_t *port);
+long pv_evtchn_bind_vcpu(evtchn_port_t port, unsigned int vcpu);
 long pv_evtchn_send(evtchn_port_t port);
 long pv_evtchn_close(evtchn_port_t port);
 long pv_evtchn_unmask(evtchn_port_t port);
@@ -177,13 +191,62 @@ long pv_block(void);
 
 /* --- time ------------------------------------------------------------------- */
 
-/* Guest system time in ns (vcpu_time_info and the TSC); 0 without shared_info. */
+/* Guest system time in ns (the caller's vcpu_time_info and the TSC); 0 without shared_info. */
 uint64_t pv_time_ns(void);
 /*
- * One-shot VIRQ_TIMER at absolute system time deadline_ns (0 cancels):
- * VCPUOP_set_singleshot_timer, or set_timer_op where vcpu_op is missing.
+ * The calling vCPU's one-shot VIRQ_TIMER at absolute system time
+ * deadline_ns (0 cancels): VCPUOP_set_singleshot_timer, or set_timer_op
+ * where vcpu_op is missing.
  */
 long pv_timer_set(uint64_t deadline_ns);
+
+/* --- vCPUs ------------------------------------------------------------------ */
+
+/* vCPUs libpv can run: their stacks and vcpu_info copies are static. */
+#define PV_MAX_VCPUS 8
+
+/*
+ * The calling vCPU's id. libpv knows its vCPUs by their stacks (vCPU 0
+ * runs on the boot stack, each vCPU pv_vcpu_start brought up on one of
+ * its own), so this holds whatever the guest does to its segment bases.
+ */
+unsigned int pv_vcpu_id(void);
+/* How many vCPUs the domain has, up or down (VCPUOP_is_up until -ENOENT). */
+unsigned int pv_nr_vcpus(void);
+/*
+ * Brings vCPU id (1 .. PV_MAX_VCPUS-1) up, running fn(arg) in guest
+ * kernel mode with events masked, on its own stack, with libpv's trap
+ * table and callbacks, on start_info's page tables: VCPUOP_initialise,
+ * then VCPUOP_up. When fn returns the vCPU takes itself down
+ * (VCPUOP_down). Returns 0 or the failing call's -XEN_E*. Call it from
+ * one vCPU at a time. A vCPU can be initialised once: Xen and Mica
+ * refuse a second VCPUOP_initialise with -EEXIST.
+ */
+long pv_vcpu_start(unsigned int id, void (*fn)(void *arg), void *arg);
+/* The context pv_vcpu_start gives vCPU id, for tests that change it first. */
+void pv_vcpu_context(unsigned int id, struct vcpu_guest_context *ctx, void (*fn)(void *arg),
+		     void *arg);
+
+/* --- guest user mode (vCPU 0) ----------------------------------------------- */
+
+/*
+ * pv_user_init() gives vCPU 0 a user page-table root that maps libpv's
+ * image as the kernel root does (MMUEXT_NEW_USER_BASEPTR) and a kernel
+ * stack for entries from user mode (stack_switch): 0 or -XEN_E*.
+ * pv_user_run(fn, arg) then runs fn(arg) in guest user mode, on libpv's
+ * user stack with the caller's event mask, and returns fn's result once
+ * fn returns. Traps in user mode reach the trap hooks as usual, their
+ * frames showing CS with RPL 3; system calls (`syscall` in user mode)
+ * reach the PV_VECTOR_SYSCALL hook, except the one with RAX =
+ * PV_USER_EXIT that ends pv_user_run.
+ */
+#define PV_USER_EXIT 0x5449584552455355UL /* "USEREXIT" */
+long pv_user_init(void);
+long pv_user_run(long (*fn)(long), long arg);
+/* The user stack's top, the kernel stack entries from user mode use, the user root. */
+uint64_t pv_user_stack_top(void);
+uint64_t pv_user_kernel_stack_top(void);
+uint64_t pv_user_root_mfn(void);
 
 /* --- grant tables (v1) ------------------------------------------------------ */
 

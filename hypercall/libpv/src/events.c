@@ -12,6 +12,15 @@
  * The event mask (vcpu_info.evtchn_upcall_mask) is the virtual interrupt
  * flag: pv_irq_disable/enable set and clear it. Unmasking with an event
  * pending makes a hypercall (xen_version) whose return delivers it.
+ *
+ * With several vCPUs each has its own vcpu_info (mask, pending_sel), but
+ * the pending and mask words are the domain's. A port notifies the vCPU
+ * it is bound to, so libpv remembers that vCPU for every port it binds
+ * (bind_ipi and bind_virq bind to the caller, EVTCHNOP_bind_vcpu moves a
+ * port, everything else starts on vCPU 0, as in the hypervisor), and an
+ * upcall handles only its own vCPU's ports: another vCPU's port that
+ * shares a pending word stays pending for its owner's upcall, so every
+ * handler runs on the vCPU its port is bound to.
  */
 #include "internal.h"
 
@@ -20,7 +29,14 @@ volatile uint64_t pv_upcalls, pv_unhandled_events;
 static struct {
 	pv_evtchn_handler_t fn;
 	void *data;
+	unsigned int vcpu;    /* the vCPU the port notifies */
 } handlers[EVTCHN_2L_NR_CHANNELS];
+
+static void bound_to(evtchn_port_t port, unsigned int vcpu)
+{
+	if (port < EVTCHN_2L_NR_CHANNELS)
+		__atomic_store_n(&handlers[port].vcpu, vcpu, __ATOMIC_RELEASE);
+}
 
 void pv_evtchn_set_handler(evtchn_port_t port, pv_evtchn_handler_t fn, void *data)
 {
@@ -34,6 +50,7 @@ void pv_evtchn_upcall(void)
 {
 	struct vcpu_info *vi = pv_vcpu_info();
 	struct shared_info *s = pv_shared_info;
+	unsigned int self = pv_vcpu_id();
 
 	pv_upcalls++;
 	if (!vi)
@@ -54,8 +71,12 @@ void pv_evtchn_upcall(void)
 				evtchn_port_t port = word * 64 + bit;
 
 				ready &= ready - 1;
-				__atomic_fetch_and(&s->evtchn_pending[word], ~(1ULL << bit),
-						   __ATOMIC_SEQ_CST);
+				if (__atomic_load_n(&handlers[port].vcpu, __ATOMIC_ACQUIRE) != self)
+					continue;
+				/* Whoever clears the bit handles the event, exactly once. */
+				if (!(__atomic_fetch_and(&s->evtchn_pending[word], ~(1ULL << bit),
+							 __ATOMIC_SEQ_CST) & (1ULL << bit)))
+					continue;
 				if (handlers[port].fn)
 					handlers[port].fn(port, handlers[port].data);
 				else
@@ -105,28 +126,49 @@ long pv_evtchn_alloc_unbound(domid_t remote, evtchn_port_t *port)
 	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = remote };
 	long rc = HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &a);
 
-	if (rc == 0)
+	if (rc == 0) {
 		*port = a.port;
+		bound_to(a.port, 0);
+	}
 	return rc;
 }
 
 long pv_evtchn_bind_virq(uint32_t virq, evtchn_port_t *port)
 {
-	struct evtchn_bind_virq b = { .virq = virq, .vcpu = 0 };
+	struct evtchn_bind_virq b = { .virq = virq, .vcpu = pv_vcpu_id() };
 	long rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_virq, &b);
 
-	if (rc == 0)
+	if (rc == 0) {
 		*port = b.port;
+		bound_to(b.port, b.vcpu);
+	}
 	return rc;
 }
 
 long pv_evtchn_bind_ipi(evtchn_port_t *port)
 {
-	struct evtchn_bind_ipi b = { .vcpu = 0 };
+	return pv_evtchn_bind_ipi_to(pv_vcpu_id(), port);
+}
+
+long pv_evtchn_bind_ipi_to(unsigned int vcpu, evtchn_port_t *port)
+{
+	struct evtchn_bind_ipi b = { .vcpu = vcpu };
 	long rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_ipi, &b);
 
-	if (rc == 0)
+	if (rc == 0) {
 		*port = b.port;
+		bound_to(b.port, vcpu);
+	}
+	return rc;
+}
+
+long pv_evtchn_bind_vcpu(evtchn_port_t port, unsigned int vcpu)
+{
+	struct evtchn_bind_vcpu b = { .port = port, .vcpu = vcpu };
+	long rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_vcpu, &b);
+
+	if (rc == 0)
+		bound_to(port, vcpu);
 	return rc;
 }
 
@@ -142,6 +184,7 @@ long pv_evtchn_close(evtchn_port_t port)
 	struct evtchn_close c = { .port = port };
 
 	pv_evtchn_set_handler(port, NULL, NULL);
+	bound_to(port, 0);
 	return HYPERVISOR_event_channel_op(EVTCHNOP_close, &c);
 }
 

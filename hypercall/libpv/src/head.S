@@ -28,6 +28,9 @@
 #define PV_VECTOR_FAILSAFE 257
 #define PV_VECTOR_SYSCALL 258
 #define BOOT_STACK_SIZE (64 * 1024)
+#define FLAT_USER_CS 0xe033
+#define FLAT_USER_SS 0xe02b
+#define PV_USER_EXIT 0x5449584552455355 /* libpv.h */
 
 /* --- Xen ELF notes (owner "Xen"), collected into a PT_NOTE by libpv.ld ----- */
 
@@ -209,6 +212,76 @@ pv_iret:
 	mov $PV_HC_iret, %eax
 	syscall
 	ud2                              /* iret never returns here */
+
+/* --- secondary vCPUs (vcpu.c) ---------------------------------------------- */
+
+/*
+ * Where VCPUOP_initialise starts a vCPU libpv brings up: guest kernel
+ * mode, events masked, RSP at the top of its own stack, RDI RSI RDX =
+ * its id, fn, arg for pv_secondary_start.
+ */
+	.globl pv_secondary_entry
+	.p2align 4
+pv_secondary_entry:
+	cld
+	xor %ebp, %ebp
+	call pv_secondary_start
+	ud2
+
+/* --- guest user mode (user.c) ---------------------------------------------- */
+
+/*
+ * pv_user_enter(fn, arg, user_sp, rflags): saves RBX RBP R12-R15 and
+ * rflags (what the return to kernel mode restores) on the kernel stack,
+ * records that stack in pv_user_kernel_rsp, and irets to user mode (CS
+ * RPL 3) at pv_user_start with RDI = arg and RSI = fn; the iret keeps
+ * every register but RAX, RCX and R11. Returns fn's result, through
+ * pv_user_exit and pv_user_resume.
+ */
+	.globl pv_user_enter
+	.p2align 4
+pv_user_enter:
+	push %rbx
+	push %rbp
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	push %rcx                        /* RFLAGS for the way back */
+	mov %rsp, pv_user_kernel_rsp(%rip)
+	pushq $FLAT_USER_SS
+	push %rdx                        /* user RSP */
+	push %rcx                        /* RFLAGS: IF sets the event mask */
+	pushq $FLAT_USER_CS              /* RPL 3: to user mode */
+	lea pv_user_start(%rip), %rax
+	push %rax
+	mov %rdi, %rax
+	mov %rsi, %rdi                   /* arg */
+	mov %rax, %rsi                   /* fn */
+	xor %eax, %eax
+	jmp pv_iret
+
+/* User mode: fn(arg), then the system call that takes us back. */
+	.p2align 4
+pv_user_start:
+	call *%rsi
+	mov %rax, %rdi
+	movabs $PV_USER_EXIT, %rax
+	syscall
+	ud2
+
+/* Kernel mode again, RSP = pv_user_kernel_rsp as saved, RAX = fn's result. */
+	.globl pv_user_resume
+	.p2align 4
+pv_user_resume:
+	add $8, %rsp                     /* the saved RFLAGS */
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbp
+	pop %rbx
+	ret
 
 /* --- the boot stack --------------------------------------------------------- */
 

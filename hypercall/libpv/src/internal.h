@@ -19,6 +19,17 @@ void pv_trap_dispatch(struct pv_regs *regs);
 /* events.c: the 2-level upcall. */
 void pv_evtchn_upcall(void);
 
+/* vcpu.c and head.S: a secondary vCPU's entry, and its C side. */
+extern char pv_secondary_entry[];
+void pv_secondary_start(unsigned int id, void (*fn)(void *), void *arg) __attribute__((noreturn));
+
+/* user.c and head.S: entering user mode and coming back. */
+extern uint64_t pv_user_kernel_rsp;
+extern char pv_user_resume[];
+long pv_user_enter(long (*fn)(long), long arg, uint64_t user_sp, uint64_t rflags);
+/* From the syscall callback: true if this was user code returning to pv_user_run. */
+bool pv_user_exit(struct pv_regs *regs);
+
 /* Compiler barrier: the hypervisor reads and writes shared pages behind our back. */
 #define pv_barrier() __asm__ __volatile__("" ::: "memory")
 

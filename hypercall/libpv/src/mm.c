@@ -24,30 +24,34 @@ long pv_map_mfn(void *va, uint64_t mfn, uint64_t flags)
 }
 
 /*
- * vCPU 0's vcpu_info: the slot in shared_info until the guest registers
+ * Each vCPU's vcpu_info: its slot in shared_info until the vCPU registers
  * a copy of its own (VCPUOP_register_vcpu_info), which from then on is
- * the only one the hypervisor reads and writes. 64-byte aligned, so it
- * never crosses a page.
+ * the only one the hypervisor reads and writes. 64-byte aligned, so none
+ * crosses a page.
  */
-static struct vcpu_info own_vcpu_info __attribute__((aligned(64)));
-static struct vcpu_info *registered;
+static struct vcpu_info own_vcpu_info[PV_MAX_VCPUS] __attribute__((aligned(64)));
+static struct vcpu_info *registered[PV_MAX_VCPUS];
 
 struct vcpu_info *pv_vcpu_info(void)
 {
-	if (registered)
-		return registered;
-	return pv_shared_info ? &pv_shared_info->vcpu_info[0] : NULL;
+	unsigned int id = pv_vcpu_id();
+
+	if (registered[id])
+		return registered[id];
+	return pv_shared_info ? &pv_shared_info->vcpu_info[id] : NULL;
 }
 
 long pv_register_vcpu_info(void)
 {
+	unsigned int id = pv_vcpu_id();
+	struct vcpu_info *mine = &own_vcpu_info[id];
 	struct vcpu_register_vcpu_info r = {
-		.mfn = pv_virt_to_mfn(&own_vcpu_info),
-		.offset = (uint32_t)((uintptr_t)&own_vcpu_info & (LIBPV_PAGE_SIZE - 1)),
+		.mfn = pv_virt_to_mfn(mine),
+		.offset = (uint32_t)((uintptr_t)mine & (LIBPV_PAGE_SIZE - 1)),
 	};
-	long rc = HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, &r);
+	long rc = HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, id, &r);
 
 	if (rc == 0)
-		registered = &own_vcpu_info;
+		registered[id] = mine;
 	return rc;
 }

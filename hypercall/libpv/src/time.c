@@ -46,9 +46,9 @@ long pv_timer_set(uint64_t deadline_ns)
 	long rc;
 
 	if (deadline_ns)
-		rc = HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, 0, &t);
+		rc = HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, pv_vcpu_id(), &t);
 	else
-		rc = HYPERVISOR_vcpu_op(VCPUOP_stop_singleshot_timer, 0, NULL);
+		rc = HYPERVISOR_vcpu_op(VCPUOP_stop_singleshot_timer, pv_vcpu_id(), NULL);
 	if (rc == -XEN_ENOSYS)
 		rc = HYPERVISOR_set_timer_op(deadline_ns);
 	return rc;

@@ -6,7 +6,8 @@
  */
 #include "internal.h"
 
-static pv_trap_hook_t hooks[256];
+/* Vectors 0-255, then the failsafe and syscall callbacks (PV_VECTOR_*). */
+static pv_trap_hook_t hooks[PV_VECTOR_SYSCALL + 1];
 
 static const char *const exception_names[32] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -59,13 +60,18 @@ long pv_trap_install(unsigned int vector, unsigned int flags)
 	return HYPERVISOR_set_trap_table(t);
 }
 
+struct trap_info pv_trap_info(unsigned int vector)
+{
+	return (struct trap_info){ .vector = (uint8_t)vector, .flags = (uint8_t)default_flags(vector),
+				   .cs = FLAT_KERNEL_CS, .address = pv_trap_entry(vector) };
+}
+
 long pv_traps_reset(void)
 {
 	struct trap_info t[33] = { { 0 } }; /* vectors 0-31, then the terminator */
 
 	for (unsigned int v = 0; v < 32; v++)
-		t[v] = (struct trap_info){ .vector = (uint8_t)v, .flags = (uint8_t)default_flags(v),
-					   .cs = FLAT_KERNEL_CS, .address = pv_trap_entry(v) };
+		t[v] = pv_trap_info(v);
 	return HYPERVISOR_set_trap_table(t);
 }
 
@@ -94,7 +100,8 @@ void pv_traps_init(void)
 
 void pv_set_trap_hook(unsigned int vector, pv_trap_hook_t hook)
 {
-	hooks[vector & 0xff] = hook;
+	if (vector < 256 || vector == PV_VECTOR_FAILSAFE || vector == PV_VECTOR_SYSCALL)
+		hooks[vector] = hook;
 }
 
 static const char *trap_name(uint64_t vector)
@@ -146,7 +153,9 @@ void pv_trap_dispatch(struct pv_regs *regs)
 		pv_evtchn_upcall();
 		return;
 	}
-	if (v < 256 && hooks[v] && hooks[v](regs))
+	if (v == PV_VECTOR_SYSCALL && pv_user_exit(regs))
+		return;
+	if (v <= PV_VECTOR_SYSCALL && v != PV_VECTOR_EVENT && hooks[v] && hooks[v](regs))
 		return;
 	pv_trap_report(regs);
 	pv_crash("unhandled trap %llu (%s) at RIP %#llx", (unsigned long long)v, trap_name(v),

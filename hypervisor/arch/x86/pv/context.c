@@ -60,7 +60,22 @@ void pv_cpu_init(struct cpu_info *info)
 	wrmsr(MSR_FMASK, SYSCALL_MASK);
 	wrmsr(MSR_KERNEL_GS_BASE, (u64)(uintptr_t)info);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	/*
+	 * x87 errors as #MF (NE; without it they go to the legacy FERR#
+	 * interrupt and a guest never sees them) and WAIT under TS as #NM
+	 * (MP), as Xen runs its CPUs: a guest's lazy FPU switching needs both.
+	 */
+	write_cr0(read_cr0() | X86_CR0_NE | X86_CR0_MP);
 	write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
+	/*
+	 * No LDT. The CPU comes out of reset (and firmware) with an LDTR of
+	 * base 0 and limit 0xffff: guest code loading an LDT selector would
+	 * have the CPU read descriptors, unchecked, from guest-controlled
+	 * memory at linear address 0 (a call gate there leads to ring 0).
+	 * Guests ask for no LDT (MMUEXT_SET_LDT with 0 entries), so a null
+	 * LDTR serves them all: LDT selectors are #GP.
+	 */
+	__asm__ volatile("lldt %w0" : : "r"(0));
 	xstate_cpu_init();
 }
 

@@ -1,0 +1,37 @@
+/*
+ * Vector 13, #GP(0) for the privileged instructions neither Xen nor Mica
+ * emulates for a PV kernel (Xen: x86_emulate fails them in ring 3, or has
+ * no hook for them in pv/emul-priv-op.c): LGDT, LIDT, LTR, SWAPGS,
+ * SYSRET, INVLPG. Each is a fault at the instruction with error code 0,
+ * and changes nothing. Also #GP(0) for a non-canonical store. (A call to
+ * a non-canonical address faults at the call on Intel CPUs and at the
+ * target on AMD's and QEMU's: the CPU's business, not checked here.)
+ */
+#include "check.h"
+#include "frame_check.h"
+#include "probes_ext.h"
+
+static void one(const char *name, void (*probe)(void))
+{
+	frame_expect(13);
+	probe();
+	frame_check(name, 13, 0, FRAME_FAULT, 1);
+}
+
+int main(void)
+{
+	check_guest(GUEST_NAME);
+	one("exc_gp_priv.lgdt", probe_lgdt);
+	one("exc_gp_priv.lidt", probe_lidt);
+	one("exc_gp_priv.ltr", probe_ltr);
+	one("exc_gp_priv.swapgs", probe_swapgs);
+	one("exc_gp_priv.sysret", probe_sysret);
+	one("exc_gp_priv.invlpg", probe_invlpg);
+	frame_expect(13);
+	probe_store(0xfff0000000000000UL);
+	frame_check("exc_gp_priv.store_noncanonical", 13, 0, FRAME_FAULT, 1);
+	/* The domain carries on: the GDT and IDT the CPU uses are the hypervisor's. */
+	check_hex("exc_gp_priv.still_works", 0x40011,
+		  (uint64_t)HYPERVISOR_xen_version(XENVER_version, NULL));
+	return check_done();
+}
