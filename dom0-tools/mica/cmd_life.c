@@ -171,6 +171,16 @@ static int request_shutdown(const char *cmd, const char *what, const char *verb,
 		close_target(m, xs);
 		return EXIT_FAIL;
 	}
+	{
+		char key[32], *feature;
+
+		snprintf(key, sizeof(key), "control/feature-%s", what);
+		feature = store_read_dom(xs, domid, key);
+		if (!feature || strcmp(feature, "1"))
+			warn_msg("%s has not announced that it acts on %s requests (%s is not set): it "
+				 "may still be booting, or have no PV drivers", label, what, key);
+		free(feature);
+	}
 	status = EXIT_OK;
 	if (wait)
 		status = wait_gone(m, xs, domid, label, (int)timeout, action_key);

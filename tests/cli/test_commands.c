@@ -473,6 +473,12 @@ static void lifecycle(void)
 
 	CHECK_EQ(mica(NULL, "shutdown", "web", NULL), EXIT_OK);
 	CHECK_STR(out, "asked web (1) to power off\n");
+	CHECK_HAS(err, "mica: warning: web (1) has not announced that it acts on poweroff requests "
+		       "(control/feature-poweroff is not set): it may still be booting, or have no "
+		       "PV drivers");
+	fake_store_set("/local/domain/1/control/feature-poweroff", "1");
+	CHECK_EQ(mica(NULL, "shutdown", "web", NULL), EXIT_OK);
+	CHECK_STR(err, "");
 	CHECK_STR(fake_store_get("/local/domain/1/control/shutdown", NULL), "poweroff");
 	CHECK_EQ(mica(NULL, "reboot", "web", NULL), EXIT_OK);
 	CHECK_STR(fake_store_get("/local/domain/1/control/shutdown", NULL), "reboot");
