@@ -483,6 +483,9 @@ void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq)
 
 	if (virq >= NR_VIRQS || !d->evtchn)
 		return;
+	/* Most ticks find the VIRQ unbound: no need for the domain lock then. */
+	if (!READ_ONCE(d->evtchn->vcpu[v->id].virq_port[virq]))
+		return;
 	flags = lock_domain(d);
 	port = d->evtchn->vcpu[v->id].virq_port[virq];
 	if (port)
