@@ -350,13 +350,16 @@ static void test_full_tree_counts(void)
 	CHECK(!pinned(l4));
 	CHECK_EQ(tcount(l4), 0);
 	CHECK_EQ(gcount(l4), 1);
-	/* The unpinned L4 is devalidated at once; the L3 below keeps its validation, unused. */
-	CHECK(!validated(l4));
-	CHECK_EQ(tcount(l3), 0);
-	CHECK_EQ(gcount(l3), 1);
-	CHECK(validated(l3));
-	CHECK_EQ(tcount(l2), 1);
-	CHECK_EQ(tcount(data), 1);
+	/* The unpinned tree is devalidated all the way down, as on Xen. */
+	mfn_t all[] = { l4, l3, l2, l1 };
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+		CHECK(!validated(all[i]));
+		CHECK(!queued(all[i]));
+		CHECK_EQ(tcount(all[i]), 0);
+		CHECK_EQ(gcount(all[i]), 1);
+	}
+	CHECK_EQ(tcount(data), 0);
+	CHECK_EQ(gcount(data), 1);
 	no_bugs();
 }
 
@@ -406,11 +409,12 @@ static void test_l1_shared_by_two_l2s(void)
 	CHECK_EQ(gcount(data), 2); /* validated once */
 	CHECK_EQ(pt_unpin(F(a), DOMU), 0);
 	CHECK_EQ(tcount(l1), 1);
+	CHECK(validated(l1));
 	CHECK_EQ(pt_unpin(F(b), DOMU), 0);
 	CHECK_EQ(tcount(l1), 0);
 	CHECK_EQ(gcount(l1), 1);
-	CHECK(validated(l1)); /* unused, still validated */
-	CHECK_EQ(gcount(data), 2);
+	CHECK(!validated(l1)); /* the last L2 took it along */
+	CHECK_EQ(gcount(data), 1);
 	no_bugs();
 }
 
@@ -427,8 +431,12 @@ static void test_pinned_l1s_inside_l4(void)
 	CHECK_EQ(tcount(l1), 2);
 	CHECK_EQ(gcount(data), 2);
 	CHECK_EQ(pt_unpin(F(l4), DOMU), 0);
+	CHECK_EQ(tcount(l1), 1); /* its own pin */
+	CHECK(validated(l1));
+	CHECK(!validated(l2));
 	CHECK_EQ(pt_unpin(F(l1), DOMU), 0);
-	CHECK_EQ(tcount(l1), 1); /* still held by the cached L2 */
+	CHECK_EQ(tcount(l1), 0);
+	CHECK_EQ(gcount(data), 1);
 	no_bugs();
 }
 
@@ -438,38 +446,41 @@ static void test_unused_table_changes_type(void)
 	mfn_t data = new_frame(DOMU), l1 = l1_with(DOMU, data, PG_P | PG_RW);
 	mfn_t l2 = new_frame(DOMU), l3 = new_frame(DOMU);
 
-	fake_mem[l2][0] = pte(l1, PG_P);
-	fake_mem[l3][0] = pte(l2, PG_P);
-	CHECK_EQ(get_type(l3, PGT_L3), 0);
-	pt_put_type(F(l3));
-	/* l3 went at once; l2 lost its reference but keeps its validation, and l1's. */
-	CHECK(!validated(l3));
-	CHECK_EQ(tcount(l2), 0);
-	CHECK(validated(l2));
-	CHECK_EQ(tcount(l1), 1);
-	CHECK_EQ(gcount(l1), 2);
-	/* The guest maps the unused L2 writable again: its references go now. */
-	CHECK_EQ(get_type(l2, PGT_WRITABLE), 0);
-	CHECK_EQ(ptype(l2), PGT_WRITABLE);
-	CHECK_EQ(tcount(l1), 0);
-	CHECK_EQ(gcount(l1), 1);
-	/* ... but the L1 below stays validated, holding its own. */
+	/* A table left validated and unused: what a preempted validation leaves behind. */
+	CHECK_EQ(get_type(l1, PGT_L1), 0);
+	pt_put_type_mode(F(l1), PT_PUT_LAZY);
 	CHECK(validated(l1));
 	CHECK_EQ(tcount(data), 1);
-	/* Reusing an unused validated L1 costs no validation: its entries are not read again. */
+	/* Reusing it costs no validation: its entries are not read again. */
 	fake_mem[l1][1] = pte(data, PG_P | PG_PCD); /* only possible in a test */
 	CHECK_EQ(pt_get_type_in_use(F(l1), PGT_L1), -EINVAL);
 	CHECK_EQ(get_type(l1, PGT_L1), 0);
-	CHECK_EQ(pt_get_type_in_use(F(l1), PGT_L1), 0);
-	pt_put_type_lazy(F(l1));
-	pt_put_type_lazy(F(l1));
+	pt_put_type_mode(F(l1), PT_PUT_LAZY);
 	fake_mem[l1][1] = 0;
-	/* As another type, the cache goes with its references. */
+	/* As another type, its references go first. */
 	CHECK_EQ(get_type(l1, PGT_WRITABLE), 0);
 	CHECK_EQ(tcount(data), 0);
 	CHECK_EQ(gcount(data), 1);
 	pt_put_type(F(l1));
+
+	/* An unused L3 retyped: the L2 below is queued, and a request for it helps drain. */
+	fake_mem[l1][0] = pte(data, PG_P | PG_RW);
+	fake_mem[l2][0] = pte(l1, PG_P);
+	fake_mem[l3][0] = pte(l2, PG_P);
+	CHECK_EQ(get_type(l3, PGT_L3), 0);
+	pt_put_type_mode(F(l3), PT_PUT_LAZY);
+	CHECK_EQ(get_type(l3, PGT_WRITABLE), 0);
+	CHECK(queued(l2));
+	CHECK_EQ(gcount(l2), 2); /* the queue's reference */
+	CHECK_EQ(get_type(l2, PGT_WRITABLE), 0);
+	CHECK(!queued(l2));
+	CHECK(queued(l1));
+	CHECK(pt_drain(PT_DRAIN_FRAMES));
+	CHECK(!queued(l1));
+	CHECK_EQ(gcount(l1), 1);
+	CHECK_EQ(tcount(data), 0);
 	pt_put_type(F(l2));
+	pt_put_type(F(l3));
 	no_bugs();
 }
 
@@ -484,8 +495,6 @@ static void test_linux_unpin_sequence(void)
 	CHECK_EQ(pt_pin(F(l1), PGT_L1, &c), 0); /* split PTE locks */
 	CHECK_EQ(pt_pin(F(l4), PGT_L4, &c), 0);
 	CHECK_EQ(pt_unpin(F(l4), DOMU), 0);
-	/* Bottom up would be refused: the L3 still holds the L2. */
-	CHECK_EQ(get_type(l2, PGT_WRITABLE), -EINVAL);
 	CHECK_EQ(get_type(l3, PGT_WRITABLE), 0);
 	CHECK_EQ(get_type(l2, PGT_WRITABLE), 0);
 	CHECK_EQ(pt_unpin(F(l1), DOMU), 0);
@@ -493,13 +502,91 @@ static void test_linux_unpin_sequence(void)
 	CHECK_EQ(get_type(l4, PGT_WRITABLE), 0);
 	CHECK_EQ(tcount(data), 0);
 	CHECK_EQ(gcount(data), 1);
-	CHECK_EQ(gcount(l1), 1);
-	CHECK_EQ(gcount(l2), 1);
-	CHECK_EQ(gcount(l3), 1);
 	pt_put_type(F(l4));
 	pt_put_type(F(l3));
 	pt_put_type(F(l2));
 	pt_put_type(F(l1));
+	no_bugs();
+}
+
+/* Any order works once the top is unpinned (Xen's recursive devalidation). */
+static void test_bottom_up_release(void)
+{
+	setup();
+	for (unsigned int top = 2; top <= 4; top++) {
+		mfn_t data = new_frame(DOMU), l3, l2, l1;
+		mfn_t l4 = tree_with(DOMU, data, &l3, &l2, &l1);
+		mfn_t t[5] = { 0, l1, l2, l3, l4 };
+		struct pt_ctx c = ctx_of(DOMU);
+
+		CHECK_EQ(pt_pin(F(t[top]), top, &c), 0);
+		CHECK_EQ(pt_unpin(F(t[top]), DOMU), 0);
+		for (unsigned int l = 1; l <= top; l++)
+			CHECK_MSG(get_type(t[l], PGT_WRITABLE) == 0, "L%u tree: L%u stays a table",
+				  top, l);
+		for (unsigned int l = 1; l <= top; l++)
+			pt_put_type(F(t[l]));
+		CHECK_EQ(gcount(data), 1);
+	}
+	no_bugs();
+}
+
+/* A failed validation lets go of the tables it validated on the way. */
+static void test_failed_validation_releases_tree(void)
+{
+	setup();
+	mfn_t data = new_frame(DOMU), l1 = l1_with(DOMU, data, PG_P | PG_RW);
+	mfn_t l2 = new_frame(DOMU), theirs = new_frame(DOMU2);
+
+	fake_mem[l2][0] = pte(l1, PG_P);
+	fake_mem[l2][1] = pte(theirs, PG_P);
+	CHECK_EQ(get_type(l2, PGT_L2), -EINVAL);
+	CHECK(pt_drain(PT_DRAIN_FRAMES));
+	CHECK(!validated(l1));
+	CHECK_EQ(gcount(l1), 1);
+	CHECK_EQ(tcount(data), 0);
+	CHECK_EQ(get_type(l1, PGT_WRITABLE), 0);
+	pt_put_type(F(l1));
+	no_bugs();
+}
+
+/* A big tree released: a few tables now, the rest on the queue, safe and drainable. */
+static mfn_t wide_tree(unsigned int n, mfn_t data, mfn_t *l1s);
+
+static void test_large_release_is_queued(void)
+{
+	setup();
+	mfn_t data = new_frame(DOMU), l1s[40];
+	mfn_t l4 = wide_tree(40, data, l1s);
+	struct pt_ctx c = ctx_of(DOMU);
+	unsigned int waiting = 0;
+
+	CHECK_EQ(pt_pin(F(l4), PGT_L4, &c), 0);
+	CHECK_EQ(pt_unpin(F(l4), DOMU), 0);
+	for (unsigned int i = 0; i < 40; i++)
+		waiting += queued(l1s[i]);
+	CHECK_MSG(waiting > 0 && waiting < 40, "%u of 40 L1s still queued", waiting);
+	/* A queued table cannot be used, but asking for it drains the way to it. */
+	for (unsigned int i = 0; i < 40; i++) {
+		if (!queued(l1s[i]))
+			continue;
+		CHECK_EQ(pt_get_type_in_use(F(l1s[i]), PGT_L1), -EINVAL);
+		CHECK_EQ(get_type(l1s[i], PGT_WRITABLE), 0);
+		CHECK(!queued(l1s[i]));
+		pt_put_type(F(l1s[i]));
+		break;
+	}
+	/* Releasing a queued frame drains it first. */
+	for (unsigned int i = 0; i < 40; i++) {
+		if (!queued(l1s[i]))
+			continue;
+		CHECK_EQ(pv_page_release(F(l1s[i])), 0);
+		break;
+	}
+	CHECK(pt_drain(PT_DRAIN_FRAMES));
+	for (unsigned int i = 0; i < 40; i++)
+		CHECK(!queued(l1s[i]));
+	CHECK_EQ(gcount(data), 1);
 	no_bugs();
 }
 
@@ -670,6 +757,9 @@ int main(void)
 	RUN(test_pinned_l1s_inside_l4);
 	RUN(test_unused_table_changes_type);
 	RUN(test_linux_unpin_sequence);
+	RUN(test_bottom_up_release);
+	RUN(test_failed_validation_releases_tree);
+	RUN(test_large_release_is_queued);
 	RUN(test_preempted_pin_makes_progress);
 	RUN(test_validation_budget_bounds_work);
 	RUN(test_waiting_on_a_claimed_frame);

@@ -73,9 +73,10 @@ void put_page(struct frame *f);
  */
 int get_page_type(struct frame *f, enum pv_page_type t);
 /*
- * Drops a type reference. The last one of a page table devalidates it
- * there and then: its entries' references go (one table's worth of work;
- * the tables below keep their validation while unused).
+ * Drops a type reference. The last one of a page table devalidates it,
+ * and every table below it leaves unused, as on Xen: through this CPU's
+ * devalidation queue, a few tables at once, the rest drained by the next
+ * mmu_update/mmuext_op on this CPU or by whoever needs one of them.
  */
 void put_page_type(struct frame *f);
 

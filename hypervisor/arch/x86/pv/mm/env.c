@@ -4,6 +4,7 @@
  * struct domain: general references, foreign-domain arguments.
  */
 #include <asm/page.h>
+#include <asm/percpu.h>
 #include <asm/x86.h>
 #include <mica/console.h>
 #include <mica/domain.h>
@@ -67,6 +68,13 @@ bool pt_io_frame_allowed(mfn_t mfn)
 void pt_bug(const char *what)
 {
 	panic("PV memory manager: %s", what);
+}
+
+_Static_assert(MAX_CPUS <= PT_MAX_CPUS, "a devalidation queue for every CPU");
+
+unsigned int pt_this_cpu(void)
+{
+	return this_cpu()->cpu;
 }
 
 struct frame *pv_ram_frame(u64 mfn)

@@ -26,7 +26,9 @@
  *   bit     27  VALIDATED: the contents were checked for this type
  *   bit     28  PINNED: one type reference belongs to a pin
  *   bit     29  DEAD: devalidated by domain teardown; no new type references
- *   bits 32-63  flush stamp: TLB flush clock when the frame last lost a reference
+ *   bit     30  QUEUED: waits on a CPU's devalidation queue (count 1: the queue's)
+ *   bits 32-63  flush stamp: TLB flush clock when the frame last lost a
+ *               reference; while QUEUED, the next queued frame's index + 1
  */
 #define PGT_COUNT_MASK 0x0000000000ffffffUL
 #define PGT_COUNT_MAX PGT_COUNT_MASK
@@ -35,6 +37,7 @@
 #define PGT_VALIDATED (1UL << 27)
 #define PGT_PINNED (1UL << 28)
 #define PGT_DEAD (1UL << 29)
+#define PGT_QUEUED (1UL << 30)
 #define PGT_STAMP_SHIFT 32
 
 static inline unsigned int pgt_type(u64 ti)
@@ -126,6 +129,9 @@ bool pt_domain_privileged(u16 domid);
 bool pt_io_frame_allowed(mfn_t mfn);
 /* A broken invariant of the memory manager itself: panics in the hypervisor. */
 void pt_bug(const char *what);
+/* This CPU's index (below PT_MAX_CPUS): whose devalidation queue is ours. */
+unsigned int pt_this_cpu(void);
+#define PT_MAX_CPUS 64
 
 /* ---- page_type.c: references and types ---- */
 
@@ -140,14 +146,28 @@ int pt_get_type(struct frame *f, unsigned int type, struct pt_ctx *ctx);
 /* A type reference only if f is already validated as type with a count: 0 or -EINVAL. */
 int pt_get_type_in_use(struct frame *f, unsigned int type);
 /*
- * Drops a type reference. pt_put_type devalidates a page table whose
- * last reference this was, there and then (512 entries, no deeper: the
- * tables below just lose a reference and keep their validation);
- * pt_put_type_lazy, for the puts a devalidation or an unwinding
- * validation makes, leaves it validated and unused.
+ * How a put treats a page table whose last type reference it drops:
+ *   PT_PUT_NOW    devalidate it, and every table below left unused by
+ *                 that, through this CPU's queue, draining up to
+ *                 PT_DRAIN_FRAMES tables now (pt_put_type)
+ *   PT_PUT_QUEUE  queue it for devalidation (puts made by a devalidation)
+ *   PT_PUT_LAZY   leave it validated and unused (a preempted validation
+ *                 unwinding: the next attempt takes it back cheaply)
  */
+enum pt_put_mode { PT_PUT_LAZY, PT_PUT_QUEUE, PT_PUT_NOW };
+#define PT_DRAIN_FRAMES 32
+
 void pt_put_type(struct frame *f);
-void pt_put_type_lazy(struct frame *f);
+void pt_put_type_mode(struct frame *f, enum pt_put_mode mode);
+
+/*
+ * Devalidates up to frames queued tables of this CPU's queue. Returns
+ * true when the queue is empty. Hypercalls that may queue work call it
+ * until it is, continuing themselves in between, so a guest never sees
+ * a table it released still in use. Queued tables are safe meanwhile:
+ * no type reference can be taken on them (pt_get_type helps drain).
+ */
+bool pt_drain(unsigned int frames);
 
 /* Pin (0, -EINVAL, -ERESTART) and unpin (0, -EINVAL) a table of owner. */
 int pt_pin(struct frame *f, unsigned int type, struct pt_ctx *ctx);
@@ -162,14 +182,14 @@ void pt_flush_if_stale(u32 stamp);
 /* Entry flags a table of this level (1-4) refuses; priv: the owner has I/O privilege. */
 u64 pt_disallowed(unsigned int level, bool priv);
 
-/* Takes / drops the references one present entry of a level-level table holds (eager: pt_put_type). */
+/* Takes / drops the references one present entry of a level-level table holds. */
 int pt_entry_get(u64 e, unsigned int level, struct pt_ctx *ctx);
-void pt_entry_put(u64 e, unsigned int level, bool eager);
+void pt_entry_put(u64 e, unsigned int level, enum pt_put_mode mode);
 
 /* Checks every entry of f as a table of level, taking references (0, -EINVAL, -EBUSY, ...). */
 int pt_validate_table(struct frame *f, unsigned int level, struct pt_ctx *ctx);
-/* Drops the references every entry of validated table f holds. */
-void pt_devalidate_table(struct frame *f, unsigned int level);
+/* Drops the references every entry of validated table f holds (mode: for lower tables). */
+void pt_devalidate_table(struct frame *f, unsigned int level, enum pt_put_mode mode);
 /* Checks and fixes up all 512 descriptors of f: 0 or -EINVAL. */
 int pt_validate_desc_page(struct frame *f);
 

@@ -7,10 +7,11 @@
  * (PFD), 0 for the caller. Naming another domain needs privilege.
  *
  * Continuation, as on Xen: after MM_BATCH requests, or earlier when other
- * work is pending, the call is re-issued with reqs advanced past the
- * requests done and count = remaining | MMU_UPDATE_PREEMPTED; the
- * continued call reads back *pdone to keep adding to it. On an error the
- * call stops at the failing request: *pdone counts those before it.
+ * work is pending or the tables it released are still being devalidated
+ * (pt_drain), the call is re-issued with reqs advanced past the requests
+ * done and count = remaining | MMU_UPDATE_PREEMPTED; the continued call
+ * reads back *pdone to keep adding to it. On an error the call stops at
+ * the failing request: *pdone counts those before it.
  */
 #include <mica/domain.h>
 #include <mica/guest_access.h>
@@ -116,7 +117,8 @@ long do_mmu_update(pv_gva_t reqs, pv_u32 count, pv_gva_t done, pv_u32 foreigndom
 		struct mmu_update req;
 		unsigned int cmd;
 
-		if (i && (i % MM_BATCH == 0 || ctx.budget < 0 || hypercall_preempt_check())) {
+		if ((i && (i % MM_BATCH == 0 || ctx.budget < 0 || hypercall_preempt_check())) ||
+		    !pt_drain(PT_DRAIN_FRAMES)) {
 			rc = -ERESTART;
 			break;
 		}
@@ -141,6 +143,9 @@ long do_mmu_update(pv_gva_t reqs, pv_u32 count, pv_gva_t done, pv_u32 foreigndom
 		if (rc)
 			break;
 	}
+	/* Tables released by these updates are all devalidated before the guest goes on. */
+	if (!rc && !pt_drain(PT_DRAIN_FRAMES))
+		rc = -ERESTART;
 	if (rc == -ERESTART) {
 		u64 args[4] = { reqs + (u64)i * sizeof(struct mmu_update),
 				(count - i) | MMU_UPDATE_PREEMPTED, done, foreigndom };

@@ -293,7 +293,8 @@ long do_mmuext_op(pv_gva_t ops, pv_u32 count, pv_gva_t done, pv_u32 foreigndom)
 	for (i = 0; i < count; i++) {
 		struct mmuext_op op;
 
-		if (i && (i % MM_BATCH == 0 || ctx.budget < 0 || hypercall_preempt_check())) {
+		if ((i && (i % MM_BATCH == 0 || ctx.budget < 0 || hypercall_preempt_check())) ||
+		    !pt_drain(PT_DRAIN_FRAMES)) {
 			rc = -ERESTART;
 			break;
 		}
@@ -305,6 +306,9 @@ long do_mmuext_op(pv_gva_t ops, pv_u32 count, pv_gva_t done, pv_u32 foreigndom)
 		if (rc)
 			break;
 	}
+	/* An unpinned tree is devalidated entirely before the guest takes its pages back. */
+	if (!rc && !pt_drain(PT_DRAIN_FRAMES))
+		rc = -ERESTART;
 	if (rc == -ERESTART) {
 		u64 args[4] = { ops + (u64)i * sizeof(struct mmuext_op),
 				(count - i) | MMU_UPDATE_PREEMPTED, done, foreigndom };

@@ -40,6 +40,7 @@
  *   - type count > 0, another type: -EINVAL.
  *   - type count 0, type t, VALIDATED: count + 1, no checks. The frame
  *     kept its validation while unused (see below).
+ *   - QUEUED: being devalidated; help drain the queues and look again.
  *   - type count 0 otherwise: claim it, by one compare-and-swap to
  *     (type t, count 1, not VALIDATED). From then on this CPU owns the
  *     frame's contents: others wait or fail. It then drops the references
@@ -50,16 +51,24 @@
  *     validation fails it releases the claim (count 0, still not
  *     VALIDATED) and returns the error.
  *
- * Dropping the last type reference of a page table devalidates it on the
- * spot: the references its entries hold go, so each table below loses
- * one. Only that one table is walked (512 entries): a lower table whose
- * count falls to 0 this way keeps its validation, and its own
- * references, until it is used again (one increment, no checks), asked
- * for as another type (the claim above devalidates it then), or released
- * with its domain. So every put costs at most one table's work, tearing
- * down an address space never recurses, and Linux's unpin sequence works:
- * it unpins the top table, then makes each table writable again top
- * down, each step devalidating the level below it.
+ * Dropping the last type reference of a page table devalidates it, as
+ * on Xen: the references its entries hold go, and every table below
+ * whose count falls to 0 that way is devalidated in turn, so once a guest
+ * unpins a tree every page of it is an ordinary page again, in whatever
+ * order the guest takes them back. A whole address space may go at once,
+ * so the work is queued, not recursed: the dropped table is claimed
+ * (count 1, QUEUED, with a general reference) and pushed on this CPU's
+ * devalidation queue; devalidating a queued table (its 512 entries) may
+ * queue more. pt_put_type drains a few tables at once (PT_DRAIN_FRAMES),
+ * mmu_update and mmuext_op drain the rest before they return, continuing
+ * themselves in between. A queued table is safe meanwhile: no type
+ * reference can be taken on it, and whoever wants one helps drain.
+ *
+ * One exception keeps validation restartable: a table whose last
+ * reference goes because a preempted validation unwinds keeps its
+ * validation, and its references, while unused (a lazy put). The next
+ * attempt takes it back with one increment and no checks; asked for as
+ * another type, the claim above devalidates it first.
  *
  * Preemption. Validating an L4 may validate hundreds of lower tables. A
  * preemptible validation (pt_ctx.preemptible) checks for pending work
@@ -72,7 +81,7 @@
  * each and makes progress; every attempt finishes at least one table.
  * Recursion depth is bounded by the four levels: a table can only ever
  * wait for tables of a lower level, so waits cannot form a cycle (an L1
- * validation waits for nothing).
+ * validation waits only for queued devalidations, which it helps along).
  *
  * Pins (MMUEXT_PIN_Ln) are one general and one type reference plus the
  * PINNED flag, which makes "already pinned" and "not pinned" detectable.
@@ -93,12 +102,14 @@
  * domain obeys the same rule. Stamps are 32 bits compared modulo 2^32;
  * a wrap can only cause an extra flush, never a missed one.
  *
- * Locking: none. Every change to count or type_info is one atomic
+ * Locking: every change to count or type_info is one atomic
  * compare-and-swap; the CPU that claims a frame has its contents to
- * itself until it sets VALIDATED or releases the claim. Page-table
+ * itself until it sets VALIDATED or releases the claim. Each
+ * devalidation queue has a spinlock, held only to push or pop. Page-table
  * entries change only by compare-and-swap too (validate.c), so a racing
  * update, or the CPU setting accessed/dirty bits, is retried, not lost.
  */
+#include <mica/spinlock.h>
 #include "mm_priv.h"
 
 /* ---- the TLB flush clock ---- */
@@ -145,7 +156,8 @@ static void stamp_now(struct frame *f)
 	u64 x = __atomic_load_n(&f->type_info, __ATOMIC_SEQ_CST);
 	u32 now = pt_flush_clock();
 
-	while (stamp_max(pgt_stamp(x), now) != pgt_stamp(x) &&
+	/* A queued frame's stamp field is its queue link; it is stamped when it leaves. */
+	while (!(x & PGT_QUEUED) && stamp_max(pgt_stamp(x), now) != pgt_stamp(x) &&
 	       !__atomic_compare_exchange_n(&f->type_info, &x, with_stamp(x, now), false,
 					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		;
@@ -220,11 +232,96 @@ static void release_claim(struct frame *f, bool stamp)
 	u64 x = __atomic_load_n(&f->type_info, __ATOMIC_SEQ_CST), nx;
 
 	do {
-		nx = (x - 1) & ~PGT_VALIDATED;
+		nx = (x - 1) & ~(PGT_VALIDATED | PGT_QUEUED);
 		if (stamp)
-			nx = with_stamp(nx, stamp_max(pgt_stamp(x), pt_flush_clock()));
+			nx = with_stamp(nx, (x & PGT_QUEUED) ? pt_flush_clock() :
+							       stamp_max(pgt_stamp(x), pt_flush_clock()));
 	} while (!__atomic_compare_exchange_n(&f->type_info, &x, nx, false, __ATOMIC_SEQ_CST,
 					      __ATOMIC_SEQ_CST));
+}
+
+/* ---- the devalidation queues ---- */
+
+/*
+ * One per CPU: tables whose last type reference went, claimed (count 1,
+ * QUEUED, not VALIDATED) and holding a general reference each, linked
+ * through their stamp fields (frame index + 1; 0 ends the list).
+ */
+static struct devalidation_queue {
+	spinlock_t lock;
+	u32 head;
+} queues[PT_MAX_CPUS];
+
+static void queue_push(struct frame *f)
+{
+	struct devalidation_queue *q = &queues[pt_this_cpu()];
+	u64 x;
+
+	spin_lock(&q->lock);
+	x = __atomic_load_n(&f->type_info, __ATOMIC_SEQ_CST);
+	while (!__atomic_compare_exchange_n(&f->type_info, &x, with_stamp(x, q->head), false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
+	q->head = (u32)(frame_to_mfn(f) + 1);
+	spin_unlock(&q->lock);
+}
+
+static struct frame *queue_pop(unsigned int cpu)
+{
+	struct devalidation_queue *q = &queues[cpu];
+	struct frame *f = NULL;
+
+	if (!__atomic_load_n(&q->head, __ATOMIC_SEQ_CST))
+		return NULL;
+	spin_lock(&q->lock);
+	if (q->head) {
+		f = &frame_table[q->head - 1];
+		q->head = pgt_stamp(__atomic_load_n(&f->type_info, __ATOMIC_SEQ_CST));
+	}
+	spin_unlock(&q->lock);
+	return f;
+}
+
+/* The queued table f's turn: its entries' references go (queueing tables left unused). */
+static void devalidate_queued(struct frame *f)
+{
+	pt_devalidate_table(f, pgt_type(__atomic_load_n(&f->type_info, __ATOMIC_SEQ_CST)),
+			    PT_PUT_QUEUE);
+	release_claim(f, true);
+	pt_put_page(f);
+}
+
+bool pt_drain(unsigned int frames)
+{
+	unsigned int me = pt_this_cpu();
+	struct frame *f;
+
+	while (frames-- > 0 && (f = queue_pop(me)))
+		devalidate_queued(f);
+	return !__atomic_load_n(&queues[me].head, __ATOMIC_SEQ_CST);
+}
+
+/* Devalidates one queued table from any CPU's queue, this one's first; false if none. */
+static bool drain_one_anywhere(void)
+{
+	unsigned int me = pt_this_cpu();
+
+	for (unsigned int i = 0; i < PT_MAX_CPUS; i++) {
+		struct frame *f = queue_pop((me + i) % PT_MAX_CPUS);
+
+		if (f) {
+			devalidate_queued(f);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Waiting for another CPU's claim to end: help with devalidations meanwhile. */
+static void wait_a_little(void)
+{
+	if (!drain_one_anywhere())
+		pt_relax();
 }
 
 /*
@@ -237,7 +334,7 @@ static int finish_claim(struct frame *f, u64 old, unsigned int type, struct pt_c
 	int rc = 0;
 
 	if (was != type && (old & PGT_VALIDATED) && pgt_is_table(was))
-		pt_devalidate_table(f, was);
+		pt_devalidate_table(f, was, PT_PUT_QUEUE);
 	if (was != type && was != PGT_NONE)
 		pt_flush_if_stale(pgt_stamp(old));
 	if (pgt_is_table(type))
@@ -273,16 +370,16 @@ int pt_get_type(struct frame *f, unsigned int type, struct pt_ctx *ctx)
 				return finish_claim(f, x, type, ctx);
 			continue;
 		}
-		if (pgt_type(x) != type)
-			return -EINVAL;
-		if (!(x & PGT_VALIDATED)) {
-			/* Being validated elsewhere: wait for the outcome. */
+		/* Being validated or devalidated (queued) elsewhere: wait for the outcome. */
+		if ((pgt_type(x) == type && !(x & PGT_VALIDATED)) || (x & PGT_QUEUED)) {
 			if (ctx->preemptible && pt_preempt_pending())
 				return -ERESTART;
-			pt_relax();
+			wait_a_little();
 			x = __atomic_load_n(&f->type_info, __ATOMIC_SEQ_CST);
 			continue;
 		}
+		if (pgt_type(x) != type)
+			return -EINVAL;
 		if (c == PGT_COUNT_MAX)
 			return -EINVAL;
 		if (__atomic_compare_exchange_n(&f->type_info, &x, x + 1, false, __ATOMIC_SEQ_CST,
@@ -304,7 +401,7 @@ int pt_get_type_in_use(struct frame *f, unsigned int type)
 	return 0;
 }
 
-static void put_type(struct frame *f, bool eager)
+void pt_put_type_mode(struct frame *f, enum pt_put_mode mode)
 {
 	u64 x = __atomic_load_n(&f->type_info, __ATOMIC_SEQ_CST), nx;
 
@@ -313,14 +410,22 @@ static void put_type(struct frame *f, bool eager)
 			pt_bug("put_page_type: no type reference to drop");
 			return;
 		}
-		if (eager && pgt_count(x) == 1 && (x & PGT_VALIDATED) && pgt_is_table(pgt_type(x))) {
-			/* The last reference becomes a claim: the contents are ours to devalidate. */
-			if (__atomic_compare_exchange_n(&f->type_info, &x, x & ~PGT_VALIDATED, false,
-							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-				pt_devalidate_table(f, pgt_type(x));
-				release_claim(f, true);
+		if (mode != PT_PUT_LAZY && pgt_count(x) == 1 && (x & PGT_VALIDATED) &&
+		    pgt_is_table(pgt_type(x))) {
+			/* The last reference becomes the queue's claim, with a general reference. */
+			if (pt_get_page_any(f) == FRAME_OWNER_NONE) {
+				pt_bug("put_page_type: a table in use with no general reference");
 				return;
 			}
+			if (__atomic_compare_exchange_n(&f->type_info, &x,
+							(x & ~PGT_VALIDATED) | PGT_QUEUED, false,
+							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+				queue_push(f);
+				if (mode == PT_PUT_NOW)
+					pt_drain(PT_DRAIN_FRAMES);
+				return;
+			}
+			pt_put_page(f);
 			continue;
 		}
 		nx = x - 1;
@@ -334,12 +439,7 @@ static void put_type(struct frame *f, bool eager)
 
 void pt_put_type(struct frame *f)
 {
-	put_type(f, true);
-}
-
-void pt_put_type_lazy(struct frame *f)
-{
-	put_type(f, false);
+	pt_put_type_mode(f, PT_PUT_NOW);
 }
 
 /* ---- pins ---- */
@@ -424,12 +524,20 @@ static void drop_pin(struct frame *f)
 	}
 }
 
+/* Bounds the help a release gives the queues before it reports -EBUSY. */
+#define RELEASE_DRAIN_FRAMES 64
+
 int pv_page_release(struct frame *f)
 {
 	u32 one = 1;
 	u64 x;
 
 	drop_pin(f);
+	/* Queued for devalidation (the queue holds a reference): help it along. */
+	for (unsigned int i = 0; i < RELEASE_DRAIN_FRAMES &&
+	     (__atomic_load_n(&f->type_info, __ATOMIC_SEQ_CST) & PGT_QUEUED); i++)
+		if (!drain_one_anywhere())
+			break;
 	if (!__atomic_compare_exchange_n(&f->count, &one, 0, false, __ATOMIC_SEQ_CST,
 					 __ATOMIC_SEQ_CST))
 		return -EBUSY;
@@ -440,7 +548,7 @@ int pv_page_release(struct frame *f)
 		return -EBUSY;
 	}
 	if ((x & PGT_VALIDATED) && !(x & PGT_DEAD) && pgt_is_table(pgt_type(x)))
-		pt_devalidate_table(f, pgt_type(x));
+		pt_devalidate_table(f, pgt_type(x), PT_PUT_QUEUE);
 	pt_flush_if_stale(pgt_stamp(x));
 	__atomic_store_n(&f->type_info, 0, __ATOMIC_SEQ_CST);
 	return 0;
@@ -458,5 +566,6 @@ void pv_page_relinquish(struct frame *f)
 	} while (!__atomic_compare_exchange_n(&f->type_info, &x,
 					      (x & ~PGT_VALIDATED) | PGT_DEAD, false,
 					      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
-	pt_devalidate_table(f, pgt_type(x));
+	/* Every frame of the domain goes through here: lower tables need no queue. */
+	pt_devalidate_table(f, pgt_type(x), PT_PUT_LAZY);
 }

@@ -113,7 +113,7 @@ int pt_entry_get(u64 e, unsigned int level, struct pt_ctx *ctx)
 	return rc;
 }
 
-void pt_entry_put(u64 e, unsigned int level, bool eager)
+void pt_entry_put(u64 e, unsigned int level, enum pt_put_mode mode)
 {
 	struct frame *f;
 
@@ -122,12 +122,8 @@ void pt_entry_put(u64 e, unsigned int level, bool eager)
 	f = ram_frame(pte_mfn(e));
 	if (!f)
 		return; /* I/O memory holds no references */
-	if (level > 1 || (e & PG_RW)) {
-		if (eager)
-			pt_put_type(f);
-		else
-			pt_put_type_lazy(f);
-	}
+	if (level > 1 || (e & PG_RW))
+		pt_put_type_mode(f, mode);
 	pt_put_page(f);
 }
 
@@ -172,9 +168,12 @@ int pt_validate_table(struct frame *f, unsigned int level, struct pt_ctx *ctx)
 	ctx->progress = sub.progress;
 	ctx->budget = sub.budget;
 	if (rc) {
+		/* Preempted: keep what was validated for the next attempt. Failed: let it all go. */
+		enum pt_put_mode mode = rc == -ERESTART ? PT_PUT_LAZY : PT_PUT_QUEUE;
+
 		while (i-- > 0)
 			if (!(level == 4 && pt_l4_slot_reserved(i)))
-				pt_entry_put(READ_ONCE(t[i]), level, false);
+				pt_entry_put(READ_ONCE(t[i]), level, mode);
 		return rc;
 	}
 	if (level == 4)
@@ -182,13 +181,13 @@ int pt_validate_table(struct frame *f, unsigned int level, struct pt_ctx *ctx)
 	return 0;
 }
 
-void pt_devalidate_table(struct frame *f, unsigned int level)
+void pt_devalidate_table(struct frame *f, unsigned int level, enum pt_put_mode mode)
 {
 	u64 *t = pt_map(frame_to_mfn(f));
 
 	for (unsigned int i = 0; i < PT_ENTRIES; i++)
 		if (!(level == 4 && pt_l4_slot_reserved(i)))
-			pt_entry_put(READ_ONCE(t[i]), level, false);
+			pt_entry_put(READ_ONCE(t[i]), level, mode);
 }
 
 int pt_modify_entry(struct frame *f, unsigned int level, unsigned int idx, pt_rmw_fn fn,
@@ -214,11 +213,11 @@ int pt_modify_entry(struct frame *f, unsigned int level, unsigned int idx, pt_rm
 		/* New references first, old ones after: no mapping ever lacks its references. */
 		if (__atomic_compare_exchange_n(slot, &old, new_entry, false, __ATOMIC_SEQ_CST,
 						__ATOMIC_SEQ_CST)) {
-			pt_entry_put(*old_out, level, true);
+			pt_entry_put(*old_out, level, PT_PUT_NOW);
 			return 0;
 		}
 		/* Changed under us (another update, or the CPU setting A/D): start over. */
-		pt_entry_put(new_entry, level, false);
+		pt_entry_put(new_entry, level, PT_PUT_LAZY);
 	}
 }
 
