@@ -6,6 +6,7 @@
  *
  *  slot 256  0xffff800000000000  read-only machine-to-phys table (guest visible)
  *  slot 258  0xffff810000000000  per-CPU GDT windows, 64 KiB each
+ *  slot 259  0xffff818000000000  boot-time scratch: the dom0 builder's kernel buffer
  *  slot 261  0xffff828000000000  hypervisor image: VA = IMAGE_VIRT_OFFSET + PA
  *  slot 262+ 0xffff830000000000  direct map of all RAM: VA = DIRECTMAP_BASE + PA
  *
@@ -22,6 +23,8 @@
 
 #define GDT_VIRT_BASE 0xffff810000000000
 #define GDT_VIRT(cpu) (GDT_VIRT_BASE + (u64)(cpu) * 0x10000)
+
+#define BOOT_SCRATCH_VIRT 0xffff818000000000
 
 #define IMAGE_VIRT_OFFSET 0xffff828000000000
 #define IMAGE_PHYS_BASE 0x200000

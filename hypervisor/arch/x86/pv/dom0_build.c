@@ -48,7 +48,7 @@
  * tens of MiB virtually contiguous, which the buddy allocator cannot give
  * without rounding up to a power of two. Unmapped again before dom0 runs.
  */
-#define DOM0_SCRATCH_VA 0xffff818000000000UL
+#define DOM0_SCRATCH_VA BOOT_SCRATCH_VIRT
 #define DOM0_SCRATCH_MAX MiB(512)
 
 /* Pages the builder may still allocate after sizing dom0 (objects, tables of the scratch window). */
