@@ -20,7 +20,9 @@ Two parts, one `N passed, N failed` line for both:
    no store (CASES below): help, usage errors, configuration errors, the
    dry run on a fabricated kernel, and what `list` says outside dom0.
 
-usage: tests/cli/run.py [--cc CC] [-j N] [test_name ...]
+3. With --live, tests/cli/live.py: the tools on a live dom0 under QEMU (2-4 minutes).
+
+usage: tests/cli/run.py [--cc CC] [-j N] [--live] [test_name ...]
 """
 import argparse
 import concurrent.futures
@@ -280,6 +282,8 @@ def main():
     ap = argparse.ArgumentParser(description="Build and run the dom0 tools' tests.")
     ap.add_argument("--cc", default=os.environ.get("CC") or default_cc())
     ap.add_argument("-j", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--live", action="store_true",
+                    help="also run tests/cli/live.py (a live dom0 under QEMU)")
     ap.add_argument("tests", nargs="*", help="C test names to run (then no program tests)")
     args = ap.parse_args()
     os.chdir(ROOT)
@@ -289,6 +293,19 @@ def main():
         p, f = program_tests()
         passed += p
         failed += f
+    if args.live:
+        print("== live", flush=True)
+        p = subprocess.run([sys.executable, os.path.join(TEST_DIR, "live.py")], cwd=ROOT,
+                           capture_output=True, text=True)
+        print(p.stdout, end="")
+        m = re.search(r"^(\d+) passed, (\d+) failed$", p.stdout, re.M)
+        if m:
+            passed += int(m.group(1))
+            failed += int(m.group(2))
+        if not m or p.returncode and not (m and int(m.group(2))):
+            print(p.stderr[-3000:], end="")
+            print("FAIL live: tests/cli/live.py ended with status %d" % p.returncode)
+            failed += 1
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
