@@ -46,6 +46,8 @@ static void worker(void *arg)
 	struct vcpu_set_singleshot_timer t = { .flags = 0 };
 	struct evtchn_status st;
 
+	/* No default periodic tick may arrive once VIRQ_TIMER is bound: stop it first. */
+	HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, id, NULL);
 	bind_rc[id] = pv_evtchn_bind_virq(VIRQ_TIMER, &port);
 	if (bind_rc[id])
 		goto out;
@@ -53,7 +55,6 @@ static void worker(void *arg)
 	HYPERVISOR_event_channel_op(EVTCHNOP_status, &st);
 	status_vcpu[id] = st.vcpu;
 	pv_evtchn_set_handler(port, on_timer, arg);
-	HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, id, NULL);
 	for (unsigned int i = 0; i < ARMS; i++) {
 		uint64_t deadline = pv_time_ns() + (1 + (i + id) % 6) * 3 * MS;
 		unsigned int before = ticks[id];
