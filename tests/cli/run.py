@@ -35,6 +35,8 @@ import sys
 import tempfile
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from casebin import run_case_binary  # noqa: E402
 TEST_DIR = os.path.join("tests", "cli")
 OUT = os.path.join("build", "cli")
 TIMEOUT = 120
@@ -70,28 +72,7 @@ def compile_one(cc, src, obj, flags):
 
 def run_test(name, exe):
     env = dict(os.environ, MICA_NO_MONITOR="1", ASAN_OPTIONS="detect_leaks=1")
-    try:
-        p = subprocess.run([exe], capture_output=True, text=True, timeout=TIMEOUT, env=env,
-                           cwd=ROOT)
-        out, err, rc = p.stdout, p.stderr, p.returncode
-    except subprocess.TimeoutExpired as e:
-        out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
-        err, rc = "", None
-    lines = out.splitlines()
-    passed = sum(1 for l in lines if l.startswith("PASS "))
-    failed = sum(1 for l in lines if l.startswith("FAIL "))
-    if rc is None:
-        lines.append("FAIL %s: timed out after %d s" % (name, TIMEOUT))
-        failed += 1
-    elif rc != 0 and (failed == 0 or err.strip()):
-        lines += ["  " + l for l in err.splitlines()[-40:]]
-        lines.append("FAIL %s: exited with status %d (crash or sanitizer report above)"
-                     % (name, rc))
-        failed += 1
-    elif passed + failed == 0:
-        lines.append("FAIL %s: ran no test cases" % name)
-        failed += 1
-    return passed, failed, lines
+    return run_case_binary(name, [exe], TIMEOUT, env=env, cwd=ROOT)
 
 
 def c_tests(cc, jobs, only):

@@ -27,6 +27,8 @@ import sys
 import traceback
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from casebin import run_case_binary  # noqa: E402
 SRC = os.path.join("xenstore-like")
 TESTS = os.path.join(SRC, "tests")
 OUT = os.path.join("build", "store", "test")
@@ -53,27 +55,7 @@ def compile_one(cc, src, obj, extra=()):
 
 
 def run_binary(name, exe):
-    try:
-        p = subprocess.run([exe], capture_output=True, text=True, timeout=TIMEOUT)
-        out, err, rc = p.stdout, p.stderr, p.returncode
-    except subprocess.TimeoutExpired as e:
-        out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
-        err, rc = "", None
-    lines = out.splitlines()
-    passed = sum(1 for l in lines if l.startswith("PASS "))
-    failed = sum(1 for l in lines if l.startswith("FAIL "))
-    if rc is None:
-        lines.append("FAIL %s: timed out after %d s" % (name, TIMEOUT))
-        failed += 1
-    elif rc != 0 and (failed == 0 or err.strip()):
-        lines += ["  " + l for l in err.splitlines()[-40:]]
-        lines.append("FAIL %s: exited with status %d (crash or sanitizer report above)"
-                     % (name, rc))
-        failed += 1
-    elif passed + failed == 0:
-        lines.append("FAIL %s: ran no test cases" % name)
-        failed += 1
-    return passed, failed, lines
+    return run_case_binary(name, [exe], TIMEOUT)
 
 
 def c_tests(cc, jobs, names, k):
