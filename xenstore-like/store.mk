@@ -12,7 +12,7 @@ STORE_DIR := xenstore-like
 STORE_BUILD := build/store
 STORE_CC ?= $(or $(HOSTCC),gcc)
 STORE_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow \
-	-Ihypercall/include -MMD -MP
+	-Ihypercall/include -Ipvdrivers/include -MMD -MP
 STORE_SRCS := $(filter-out $(STORE_DIR)/ring_mem.c,$(wildcard $(STORE_DIR)/*.c))
 STORE_OBJS := $(patsubst $(STORE_DIR)/%.c,$(STORE_BUILD)/obj/%.o,$(STORE_SRCS))
 

@@ -24,7 +24,7 @@ HVPURE_RENAMED := memset memcpy memmove memcmp strlen strnlen strcmp strncmp str
 	vsnprintf snprintf
 # gcc (the hypervisor itself is built with clang) sees a false maybe-uninitialized in xz.c.
 HVPURE_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
-	-Wno-maybe-uninitialized -fno-builtin -MMD -MP -Ihypervisor/include -Ihypercall/include \
+	-Wno-maybe-uninitialized -fno-builtin -MMD -MP -Ihypervisor/include -Ihypercall/include -Ipvdrivers/include \
 	$(foreach n,$(HVPURE_RENAMED),-D$(n)=mica_$(n))
 
 .PHONY: tools cli-test

@@ -11,7 +11,7 @@
 TOOLS_BUILD := build/tools
 TOOLS_CC ?= $(or $(HOSTCC),gcc)
 TOOLS_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wmissing-prototypes \
-	-Wshadow -MMD -MP -Ihypercall/include -Ihypercall/libmica/include
+	-Wshadow -MMD -MP -Ihypercall/include -Ipvdrivers/include -Ihypercall/libmica/include
 TOOLS_LDFLAGS := -static
 
 LIBMICA_DIR := hypercall/libmica

@@ -31,7 +31,7 @@ LIBPV_CODEGEN := --target=x86_64-unknown-none-elf -ffreestanding -fno-pic -mcmod
 	-mno-red-zone -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections
 LIBPV_INCLUDES = -nostdinc -isystem $(LIBPV_NEWLIB)/include -isystem $(LIBPV_CLANG_INCLUDE) \
-	-I$(LIBPV_DIR)/include -Ihypercall/include
+	-I$(LIBPV_DIR)/include -Ihypercall/include -Ipvdrivers/include
 LIBPV_CFLAGS = $(LIBPV_CODEGEN) -std=gnu11 -O2 -g \
 	-Wall -Wextra -Werror -Wmissing-prototypes -Wshadow $(LIBPV_INCLUDES) -MMD -MP
 LIBPV_ASFLAGS = $(LIBPV_CODEGEN) $(LIBPV_INCLUDES) -MMD -MP

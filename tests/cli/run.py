@@ -45,7 +45,7 @@ RENAMED = ["memset", "memcpy", "memmove", "memcmp", "strlen", "strnlen", "strcmp
            "strncmp", "strchr", "strlcpy", "vsnprintf", "snprintf"]
 SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
 COMMON = ["-std=gnu11", "-g", "-O1", "-fno-omit-frame-pointer"] + SANITIZE + [
-    "-Wall", "-Wextra", "-Werror", "-Wshadow", "-Ihypercall/include"]
+    "-Wall", "-Wextra", "-Werror", "-Wshadow", "-Ihypercall/include", "-Ipvdrivers/include"]
 TOOL_FLAGS = ["-D_GNU_SOURCE", "-Wmissing-prototypes", "-Ihypercall/libmica/include",
               "-Ihypercall/libmica", "-Ihypervisor/include", "-Idom0-tools/mica",
               "-Idom0-tools/consoled", "-Itests/unit", "-I" + TEST_DIR]

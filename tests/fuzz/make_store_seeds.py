@@ -2,7 +2,7 @@
 """Writes seed inputs for the mica-store fuzz targets (fuzz_store_msg, fuzz_store_ring).
 
 usage: tests/fuzz/make_store_seeds.py OUTDIR   (makes OUTDIR/store_msg and OUTDIR/store_ring)
-Message types are read from hypercall/include/pv/io/xs_wire.h.
+Message types are read from pvdrivers/include/pv/io/xs_wire.h.
 """
 import os
 import re
@@ -10,7 +10,7 @@ import struct
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-with open(os.path.join(ROOT, "hypercall", "include", "pv", "io", "xs_wire.h")) as f:
+with open(os.path.join(ROOT, "pvdrivers", "include", "pv", "io", "xs_wire.h")) as f:
     XS = {m[0]: int(m[1]) for m in re.findall(r"\bXS_(\w+) = (\d+)", f.read())}
 
 

@@ -35,7 +35,7 @@ CC=${CC_FUZZ:-clang}
 OUT=${STORE_FUZZ_OUT:-build/fuzz}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -Wmissing-prototypes
-	-Wshadow -Ihypercall/include -Ixenstore-like"
+	-Wshadow -Ihypercall/include -Ipvdrivers/include -Ixenstore-like"
 SRCS=$(ls xenstore-like/*.c | grep -v '/main\.c$')
 
 if ! command -v "$CC" >/dev/null; then

@@ -36,7 +36,7 @@ RENAMED = ["memset", "memcpy", "memmove", "memcmp", "strlen", "strnlen", "strcmp
 COMMON_FLAGS = ["-std=gnu11", "-g", "-O1", "-fno-omit-frame-pointer",
                 "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
                 "-Wall", "-Wextra", "-Werror", "-Wmissing-prototypes", "-Wshadow",
-                "-Wno-unused-parameter", "-Ihypervisor/include", "-Ihypercall/include",
+                "-Wno-unused-parameter", "-Ihypervisor/include", "-Ihypercall/include", "-Ipvdrivers/include",
                 "-I" + TEST_DIR]
 REAL_FLAGS = ["-fno-builtin"] + ["-D%s=mica_%s" % (n, n) for n in RENAMED]
 

@@ -59,11 +59,11 @@
 #undef PV_HC6
 #undef PV_STAND_IN
 #undef PV_GPTR
-#include "../../hypercall/include/pv/io/blkif.h"
-#include "../../hypercall/include/pv/io/console.h"
-#include "../../hypercall/include/pv/io/netif.h"
-#include "../../hypercall/include/pv/io/ring.h"
-#include "../../hypercall/include/pv/io/xs_wire.h"
+#include "../../pvdrivers/include/pv/io/blkif.h"
+#include "../../pvdrivers/include/pv/io/console.h"
+#include "../../pvdrivers/include/pv/io/netif.h"
+#include "../../pvdrivers/include/pv/io/ring.h"
+#include "../../pvdrivers/include/pv/io/xs_wire.h"
 #include "../../hypercall/include/pv/memory.h"
 #include "../../hypercall/include/pv/mm.h"
 #include "../../hypercall/include/pv/physdev.h"
@@ -75,6 +75,7 @@
 #include "../../hypercall/include/pv/xen.h"
 
 #define PV_DIR "hypercall/include/pv"
+#define PV_IO_DIR "pvdrivers/include/pv/io" /* the ring protocols */
 #define DOC_PATH "docs/hypercalls.md"
 #define WORK_DIR "build/unit/abi"
 
@@ -605,7 +606,7 @@ static void print_log(const char *log)
 }
 
 #define MAX_HEADERS 64
-static char headers[MAX_HEADERS][600]; /* relative to hypercall/include */
+static char headers[MAX_HEADERS][600]; /* relative to the include directory */
 static int nr_headers;
 
 static void find_headers(const char *dir, const char *rel)
@@ -646,7 +647,7 @@ static void compile_each_header(const char *compiler, const char *flags, const c
 
 	snprintf(dir, sizeof(dir), WORK_DIR "/%s", tag);
 	mkdirs(dir);
-	n = snprintf(cmd, sizeof(cmd), "%s %s -fsyntax-only -Ihypercall/include", compiler, flags);
+	n = snprintf(cmd, sizeof(cmd), "%s %s -fsyntax-only -Ihypercall/include -Ipvdrivers/include", compiler, flags);
 	for (int i = 0; i < nr_headers; i++) {
 		char src[1024], text[700], *p;
 
@@ -681,8 +682,10 @@ static const char *host_cc(void)
 
 static void setup_headers(void)
 {
-	if (!nr_headers)
+	if (!nr_headers) {
 		find_headers(PV_DIR, "pv");
+		find_headers(PV_IO_DIR, "pv/io");
+	}
 	REQUIRE(nr_headers >= 25);
 }
 

@@ -37,7 +37,7 @@ TIMEOUT = 300
 FLAGS = ["-std=gnu11", "-g", "-O1", "-fno-omit-frame-pointer",
          "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
          "-Wall", "-Wextra", "-Werror", "-Wmissing-prototypes", "-Wshadow",
-         "-Ihypercall/include", "-I" + SRC, "-Itests/unit", "-I" + TESTS]
+         "-Ihypercall/include", "-Ipvdrivers/include", "-I" + SRC, "-Itests/unit", "-I" + TESTS]
 
 
 def default_cc():

@@ -1,6 +1,6 @@
 """Fixtures for mica-store's socket tests: a daemon in a scratch directory,
 Debian's xenstore-* tools pointed at it, and a small client of the wire
-protocol (message types read from hypercall/include/pv/io/xs_wire.h).
+protocol (message types read from pvdrivers/include/pv/io/xs_wire.h).
 
 A test is a function test_NAME(env) in xenstore-like/tests/test_*.py; it
 passes if it returns. env.finish() then stops the daemon with SIGTERM and
@@ -21,7 +21,7 @@ HDR = struct.Struct("<IIII")
 
 
 def _wire_types():
-    with open(os.path.join(ROOT, "hypercall", "include", "pv", "io", "xs_wire.h")) as f:
+    with open(os.path.join(ROOT, "pvdrivers", "include", "pv", "io", "xs_wire.h")) as f:
         return {m[0]: int(m[1]) for m in re.findall(r"\bXS_(\w+) = (\d+)", f.read())}
 
 

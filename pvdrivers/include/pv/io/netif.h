@@ -9,8 +9,8 @@
 #ifndef PV_IO_NETIF_H
 #define PV_IO_NETIF_H
 
-#include "../types.h"
-#include "ring.h"
+#include <pv/types.h>
+#include <pv/io/ring.h>
 
 #define XEN_NETIF_NR_SLOTS_MIN 18  /* slots per packet a backend must accept */
 #define XEN_NETIF_MAX_TX_SIZE 0xffff

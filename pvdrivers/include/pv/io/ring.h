@@ -14,7 +14,7 @@
 #ifndef PV_IO_RING_H
 #define PV_IO_RING_H
 
-#include "../types.h"
+#include <pv/types.h>
 
 typedef pv_u32 pv_ring_idx_t;
 

@@ -8,7 +8,7 @@
 #ifndef PV_IO_CONSOLE_H
 #define PV_IO_CONSOLE_H
 
-#include "../types.h"
+#include <pv/types.h>
 
 #define XENCONS_IN_SIZE 1024
 #define XENCONS_OUT_SIZE 2048

@@ -12,7 +12,7 @@
 #ifndef PV_IO_XS_WIRE_H
 #define PV_IO_XS_WIRE_H
 
-#include "../types.h"
+#include <pv/types.h>
 
 enum xsd_sockmsg_type {
 	XS_CONTROL = 0,

@@ -8,8 +8,8 @@
 #ifndef PV_IO_BLKIF_H
 #define PV_IO_BLKIF_H
 
-#include "../types.h"
-#include "ring.h"
+#include <pv/types.h>
+#include <pv/io/ring.h>
 
 typedef pv_u16 blkif_vdev_t;
 typedef pv_u64 blkif_sector_t;
