@@ -22,6 +22,7 @@ include hypercall/libpv/libpv.mk
 include tests/conformance/conformance.mk
 include xenstore-like/store.mk
 include hypercall/libmica/libmica.mk
+include pvdrivers/lib/pvback.mk
 include dom0-tools/mica/mica.mk
 include dom0-tools/consoled/consoled.mk
 

@@ -159,20 +159,46 @@ void mica_gntdev_close(struct mica_gntdev *g)
 
 void *mica_gntdev_map(struct mica_gntdev *g, uint32_t dom, uint32_t ref, bool writable)
 {
-	struct lx_gntdev_map_one map = { .count = 1, .domid = dom, .ref = ref };
-	struct lx_gntdev_unmap unmap = { .count = 1 };
+	return mica_gntdev_map_many(g, dom, &ref, 1, writable);
+}
+
+int mica_gntdev_unmap(struct mica_gntdev *g, void *addr)
+{
+	return mica_gntdev_unmap_many(g, addr, 1);
+}
+
+/* At most this many refs per mapping: a 256-page ring is the most any protocol asks. */
+#define GNTDEV_MAP_MAX 1024u
+
+void *mica_gntdev_map_many(struct mica_gntdev *g, uint32_t dom, const uint32_t *refs,
+			   unsigned int nr, bool writable)
+{
+	struct lx_gntdev_unmap unmap = { .count = nr };
 	int prot = PROT_READ | (writable ? PROT_WRITE : 0), rc, saved;
+	struct lx_gntdev_map_head *map;
 	void *p;
 
-	rc = xioctl(g->fd, LX_GNTDEV_MAP_GRANT_REF, &map);
+	if (!nr || nr > GNTDEV_MAP_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	map = calloc(1, sizeof(*map) + nr * sizeof(map->refs[0]));
+	if (!map)
+		return NULL;
+	map->count = nr;
+	for (unsigned int i = 0; i < nr; i++)
+		map->refs[i] = (struct lx_gntdev_grant_ref){ .domid = dom, .ref = refs[i] };
+	rc = xioctl(g->fd, LX_GNTDEV_MAP_GRANT_REF, map);
+	unmap.index = map->index;
+	free(map);
 	if (rc < 0) {
 		errno = -rc;
 		return NULL;
 	}
-	p = mmap(NULL, PAGE, prot, MAP_SHARED, g->fd, (off_t)map.index);
+	/* gntdev maps the grants here; a ref that was not granted fails the mmap. */
+	p = mmap(NULL, nr * PAGE, prot, MAP_SHARED, g->fd, (off_t)unmap.index);
 	if (p == MAP_FAILED) {
 		saved = errno;
-		unmap.index = map.index;
 		xioctl(g->fd, LX_GNTDEV_UNMAP_GRANT_REF, &unmap);
 		errno = saved;
 		return NULL;
@@ -180,18 +206,31 @@ void *mica_gntdev_map(struct mica_gntdev *g, uint32_t dom, uint32_t ref, bool wr
 	return p;
 }
 
-int mica_gntdev_unmap(struct mica_gntdev *g, void *addr)
+int mica_gntdev_unmap_many(struct mica_gntdev *g, void *addr, unsigned int nr)
 {
 	struct lx_gntdev_offset_for_vaddr q = { .vaddr = (uintptr_t)addr };
-	struct lx_gntdev_unmap unmap = { .count = 1 };
+	struct lx_gntdev_unmap unmap = { .count = nr };
 	int rc = xioctl(g->fd, LX_GNTDEV_GET_OFFSET_FOR_VADDR, &q);
 
 	if (rc < 0)
 		return rc;
-	if (munmap(addr, PAGE))
+	if (q.count != nr)
+		return -EINVAL;
+	if (munmap(addr, nr * PAGE))
 		return -errno;
 	unmap.index = q.offset;
 	rc = xioctl(g->fd, LX_GNTDEV_UNMAP_GRANT_REF, &unmap);
+	return rc < 0 ? rc : 0;
+}
+
+int mica_gntdev_copy(struct mica_gntdev *g, struct mica_grant_copy *segs, unsigned int nr)
+{
+	struct lx_gntdev_grant_copy c = { .count = nr, .segments = (uintptr_t)segs };
+	int rc;
+
+	if (!nr)
+		return 0;
+	rc = xioctl(g->fd, LX_GNTDEV_GRANT_COPY, &c);
 	return rc < 0 ? rc : 0;
 }
 

@@ -130,10 +130,40 @@ struct lx_gntdev_offset_for_vaddr {
 };
 LX_CHECK_SIZE(struct lx_gntdev_offset_for_vaddr, 24);
 
+/*
+ * The same ioctl with count refs: Linux's argument ends in a one-element
+ * array, so its number carries the one-ref size while the kernel reads
+ * count (domid, ref) pairs from the end of this header.
+ */
+struct lx_gntdev_map_head {
+	uint32_t count;
+	uint32_t _pad;
+	uint64_t index;                 /* OUT */
+	struct lx_gntdev_grant_ref {
+		uint32_t domid;
+		uint32_t ref;
+	} refs[];
+};
+LX_CHECK_SIZE(struct lx_gntdev_map_head, 16);
+
+/*
+ * GRANT_COPY: count segments, each copying between a granted page of
+ * another domain and a local buffer (the local side may cross pages; the
+ * foreign side may not). The segment layout is struct mica_grant_copy in
+ * libmica.h; the ioctl returns 0 once every segment has its status.
+ */
+struct lx_gntdev_grant_copy {
+	uint32_t count;
+	uint32_t _pad;
+	uint64_t segments;
+};
+LX_CHECK_SIZE(struct lx_gntdev_grant_copy, 16);
+
 #define LX_GNTDEV_MAP_GRANT_REF _IOC(_IOC_NONE, 'G', 0, sizeof(struct lx_gntdev_map_one))
 #define LX_GNTDEV_UNMAP_GRANT_REF _IOC(_IOC_NONE, 'G', 1, sizeof(struct lx_gntdev_unmap))
 #define LX_GNTDEV_GET_OFFSET_FOR_VADDR \
 	_IOC(_IOC_NONE, 'G', 2, sizeof(struct lx_gntdev_offset_for_vaddr))
+#define LX_GNTDEV_GRANT_COPY _IOC(_IOC_NONE, 'G', 8, sizeof(struct lx_gntdev_grant_copy))
 
 /* ---- gntalloc: magic 'G', numbers 5-7 --------------------------------------- */
 

@@ -213,6 +213,44 @@ void mica_gntdev_close(struct mica_gntdev *g);
 /* Maps grant ref of domain dom (one page); NULL with errno set on failure. */
 void *mica_gntdev_map(struct mica_gntdev *g, uint32_t dom, uint32_t ref, bool writable);
 int mica_gntdev_unmap(struct mica_gntdev *g, void *addr);
+/*
+ * Maps nr grant refs of domain dom, consecutive in dom0's address space
+ * (a multi-page ring). NULL with errno set on failure, nothing mapped then;
+ * a ref the domain did not grant fails the whole mapping.
+ */
+void *mica_gntdev_map_many(struct mica_gntdev *g, uint32_t dom, const uint32_t *refs,
+			   unsigned int nr, bool writable);
+/* Undoes a mapping of nr pages from mica_gntdev_map_many (or mica_gntdev_map, nr 1). */
+int mica_gntdev_unmap_many(struct mica_gntdev *g, void *addr, unsigned int nr);
+
+/*
+ * One grant copy between a local buffer and a page another domain granted
+ * (Linux's struct gntdev_grant_copy_segment). flags says which side is
+ * the grant: GNTCOPY_source_gref (copy from the guest) or
+ * GNTCOPY_dest_gref (copy to it); the foreign side must stay within its
+ * page (offset + len <= 4096). status is GNTST_* on return.
+ */
+struct mica_grant_copy {
+	union {
+		void *virt;
+		struct {
+			uint32_t ref;
+			uint16_t offset;
+			uint16_t domid;
+		} foreign;
+	} source, dest;
+	uint16_t len;
+	uint16_t flags;
+	int16_t status;
+};
+_Static_assert(sizeof(struct mica_grant_copy) == 24, "gntdev grant copy segment is 24 bytes");
+
+/*
+ * Performs nr copies in one call. Returns 0 when every segment has its
+ * status (each may still have failed: check them), or -errno when none
+ * is meaningful (-EINVAL: a foreign side crosses its page).
+ */
+int mica_gntdev_copy(struct mica_gntdev *g, struct mica_grant_copy *segs, unsigned int nr);
 
 /* /dev/xen/gntalloc: sharing dom0's own pages with another domain. */
 struct mica_gntalloc;
