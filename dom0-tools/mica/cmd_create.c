@@ -70,8 +70,8 @@ static int preflight(struct mica *m, struct mica_xs *xs, const struct domcfg *cf
 	return rc;
 }
 
-int create_domain(struct mica *m, struct mica_xs *xs, const struct domcfg *cfg, uint32_t *domid,
-		  struct msgs *errors)
+int create_domain(struct mica *m, struct mica_xs *xs, const struct domcfg *cfg, bool paused,
+		  uint32_t *domid, struct msgs *errors)
 {
 	struct store_entries entries;
 	struct build_plan plan;
@@ -112,7 +112,7 @@ int create_domain(struct mica *m, struct mica_xs *xs, const struct domcfg *cfg, 
 			msgs_add(errors, "the store did not accept the new domain (introduce): %s",
 				 strerror(-rc));
 	}
-	if (!rc) {
+	if (!rc && !paused) {
 		rc = mica_domain_unpause(m, b.domid);
 		if (rc)
 			msgs_add(errors, "the hypervisor did not start the new domain (unpause): %s",
@@ -262,9 +262,9 @@ int cmd_create(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "console", no_argument, NULL, 'c' }, { "dry-run", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },    { "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
+		{ "paused", no_argument, NULL, 'p' },  { NULL, 0, NULL, 0 },
 	};
-	bool console = false, dry = false, json = false;
+	bool console = false, dry = false, json = false, paused = false;
 	struct msgs errors = { 0 };
 	struct mica_xs *xs = NULL;
 	struct mica *m = NULL;
@@ -273,10 +273,11 @@ int cmd_create(int argc, char **argv)
 	int c, rc, status = EXIT_FAIL;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+cnq", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+cnpq", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': console = true; break;
 		case 'n': dry = true; break;
+		case 'p': paused = true; break;
 		case 'j': json = true; break;
 		case 'q': quiet = true; break;
 		default: return usage_error("create", "unknown option");
@@ -287,6 +288,9 @@ int cmd_create(int argc, char **argv)
 							      "one configuration file only");
 	if (dry && console)
 		return usage_error("create", "-c and -n do not go together");
+	if (paused && console)
+		return usage_error("create", "-c and -p do not go together: a paused guest prints "
+					     "nothing; create it paused, then 'mica unpause' it");
 	rc = domcfg_load(argv[optind], &cfg, &errors);
 	print_msgs(&cfg.warnings, true);
 	if (rc) {
@@ -316,7 +320,7 @@ int cmd_create(int argc, char **argv)
 	xs = m ? open_store() : NULL;
 	if (!xs)
 		goto out;
-	rc = create_domain(m, xs, &cfg, &domid, &errors);
+	rc = create_domain(m, xs, &cfg, paused, &domid, &errors);
 	if (rc) {
 		print_msgs(&errors, false);
 		err_msg("%s: no domain was created", cfg.path);
@@ -325,8 +329,9 @@ int cmd_create(int argc, char **argv)
 	if (json)
 		created_json(&cfg, domid);
 	else
-		info_msg("Created domain %u (%s): %llu MiB, %u vCPU%s", domid, cfg.name,
-			 (unsigned long long)cfg.memory_mib, cfg.vcpus, cfg.vcpus == 1 ? "" : "s");
+		info_msg("Created domain %u (%s): %llu MiB, %u vCPU%s%s", domid, cfg.name,
+			 (unsigned long long)cfg.memory_mib, cfg.vcpus, cfg.vcpus == 1 ? "" : "s",
+			 paused ? ", paused" : "");
 	rc = monitor_start(&cfg, domid);
 	if (rc)
 		warn_msg("cannot start the monitor of %s (%s): on_poweroff, on_reboot and on_crash "

@@ -8,10 +8,11 @@
 #define MICA_VERSION "0.1"
 
 static const struct command commands[] = {
-	{ "create", cmd_create, "[-c] [-n] [--json] [-q] CONFIG",
+	{ "create", cmd_create, "[-c] [-n] [-p] [--json] [-q] CONFIG",
 	  "build a guest from an xl-format configuration file and start it",
 	  "  -c, --console   attach to the guest's console once it runs (detach: Ctrl-])\n"
 	  "  -n, --dry-run   check the file and the kernel and show the plan; create nothing\n"
+	  "  -p, --paused    build it but leave it paused (start it with 'mica unpause')\n"
 	  "      --json      print the result (or the plan) as JSON\n"
 	  "  -q, --quiet     print nothing but errors\n"
 	  "  Settings: name, kernel, ramdisk, cmdline, extra, root, memory, maxmem, vcpus,\n"

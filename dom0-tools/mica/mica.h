@@ -89,10 +89,11 @@ const char *shutdown_reason_name(uint32_t reason);
 /*
  * Builds, registers and starts the guest of cfg (cmd_create.c): checks free
  * memory and the name, builds it, writes its store entries, introduces it
- * to the store, unpauses it. On failure nothing is left and errors says why.
+ * to the store, and unpauses it unless `paused`. On failure nothing is left
+ * and errors says why.
  */
-int create_domain(struct mica *m, struct mica_xs *xs, const struct domcfg *cfg, uint32_t *domid,
-		  struct msgs *errors);
+int create_domain(struct mica *m, struct mica_xs *xs, const struct domcfg *cfg, bool paused,
+		  uint32_t *domid, struct msgs *errors);
 
 /* Relays the terminal to a guest's console until Ctrl-] (cmd_console.c); an exit status. */
 int console_attach(struct mica *m, uint32_t domid);

@@ -119,7 +119,7 @@ static void run(const struct domcfg *cfg, uint32_t domid)
 			mlog("cannot restart %s without the store", cfg->name);
 			break;
 		}
-		rc = create_domain(m, xs, cfg, &domid, &errors);
+		rc = create_domain(m, xs, cfg, false, &domid, &errors);
 		for (unsigned int i = 0; i < errors.nr; i++)
 			mlog("%s", errors.v[i]);
 		msgs_free(&errors);

@@ -388,6 +388,17 @@ static void create_builds_the_whole_domain(void)
 	config("web2", "memory = 32\n");
 	CHECK_EQ(mica(NULL, "create", "-q", "--json", cfg_path, NULL), EXIT_OK);
 	CHECK_HAS(out, "\"id\": 2,\n  \"name\": \"web2\",");
+
+	/* -p: built and registered, but left paused; -c cannot go with it. */
+	config("web3", "memory = 32\n");
+	CHECK_EQ(mica(NULL, "create", "-p", "-c", cfg_path, NULL), EXIT_USAGE);
+	CHECK(!fake_domain(3));
+	CHECK_EQ(mica(NULL, "create", "-p", cfg_path, NULL), EXIT_OK);
+	CHECK_STR(out, "Created domain 3 (web3): 32 MiB, 1 vCPU, paused\n");
+	d = fake_domain(3);
+	REQUIRE(d);
+	CHECK(d->flags & XEN_DOMINF_paused);
+	CHECK_EQ(d->tot_pages, 32 * 256);
 }
 
 static void create_errors(void)
