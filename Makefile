@@ -61,7 +61,7 @@ build/iso.args: FORCE
 # setup runs first and alone: it may install the compiler the build needs.
 QEMU ?= qemu-system-x86_64
 RUN_SMP ?= 2
-RUN_MEM ?= 1G
+RUN_MEM ?= 3G
 RUN_DOM0_MEM ?= 512M
 RUN_DOM0 ?= ours
 RUN_QEMU_ARGS = -accel tcg -cpu max -nographic -no-reboot \

@@ -7,13 +7,18 @@ never a difference of images. Added with build.py's --add:
     /usr/libexec/mica/test-bench-<P>    generated per platform P (native, xen, mica): runs
                                         the workloads P can run, each framed by
                                         `mica-bench: begin NAME` and `mica-bench: end NAME N`
-    /usr/libexec/mica/bench/cpuloop     tests/bench/guest/cpuloop.c, built static
-    /usr/libexec/mica/bench/xen-toolstack  starts and checks Xen's toolstack
-    /usr/libexec/mica/bench/xen-domu    boots and times a PV domU under xl
+    /usr/libexec/mica/bench/           the programs (tests/bench/guest/*.c, built static:
+                                        cpuloop, evtchn, hypercall, follow) and scripts
+                                        (linux-bench, xen-toolstack, mica-toolstack,
+                                        domu-run, create-many, toolstack.sh)
+    /usr/bin/mica, /usr/sbin/mica-consoled, /usr/sbin/mica-store
+                                        Mica's toolstack (make tools store-static)
     /usr/share/mica/bench/domU-bzImage, domU-initramfs.cpio.gz
-                                        that domU: our kernel and a domU image (build.py
-                                        --role domU --no-workout, with bench-init and a
-                                        test-bench-domu that only reports and powers off)
+                                        the domU: our kernel and a domU image (build.py
+                                        --role domU with the workout, the programs and
+                                        linux-bench, and a test-bench-domu that runs it)
+    /usr/share/mica/bench/domU-small.cpio.gz
+                                        create-many's guests' image: busybox, /init
     Xen's dom0 programs and libraries   the root/ of tests/bench/xenref.py, when given
 
 The generated scripts go to build/bench/guest-<mode>/; build.py keys the image by its
@@ -36,6 +41,7 @@ BENCH_INIT = LIBEXEC + "/bench-init"
 SHARE = "/usr/share/mica/bench"
 DOMU_KERNEL = SHARE + "/domU-bzImage"
 DOMU_IMAGE = SHARE + "/domU-initramfs.cpio.gz"
+DOMU_SMALL_IMAGE = SHARE + "/domU-small.cpio.gz"
 CC = "gcc"
 CFLAGS = ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-Wmissing-prototypes",
           "-Wshadow", "-static"]
@@ -59,20 +65,25 @@ def _run(cmd, what):
     return proc.stdout
 
 
-def build_cpuloop():
-    """tests/bench/guest/cpuloop.c as a static binary, cached by source, flags and compiler."""
-    src = GUEST / "cpuloop.c"
+PROGRAMS = ["cpuloop", "evtchn", "hypercall", "follow"]
+SCRIPTS = ["linux-bench", "toolstack.sh", "xen-toolstack", "mica-toolstack", "domu-run",
+           "create-many"]
+
+
+def build_program(name):
+    """tests/bench/guest/NAME.c as a static binary, cached by source, flags and compiler."""
+    src = GUEST / (name + ".c")
     h = hashlib.sha256()
     for part in [CC, *CFLAGS, _run([CC, "--version"], "asking gcc its version"),
                  src.read_text()]:
         h.update(part.encode() + b"\0")
-    outdir = cache_root() / ("bench-cpuloop-" + h.hexdigest()[:16])
+    outdir = cache_root() / ("bench-%s-%s" % (name, h.hexdigest()[:16]))
     if not (outdir / "ready").exists():
         cache_root().mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix="bench-cpuloop-tmp-", dir=cache_root()))
+        tmp = Path(tempfile.mkdtemp(prefix="bench-%s-tmp-" % name, dir=cache_root()))
         try:
             tmp.chmod(0o755)
-            _run([CC, *CFLAGS, "-o", tmp / "cpuloop", src], "compiling %s" % src)
+            _run([CC, *CFLAGS, "-o", tmp / name, src], "compiling %s" % src)
             (tmp / "ready").write_text("built from %s\n" % src)
             try:
                 os.rename(tmp, outdir)
@@ -82,7 +93,23 @@ def build_cpuloop():
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp)
-    return outdir / "cpuloop"
+    return outdir / name
+
+
+def bench_files():
+    """[(host path, image path)] of the programs and scripts under LIBEXEC/bench."""
+    return [(build_program(p), "%s/bench/%s" % (LIBEXEC, p)) for p in PROGRAMS] + \
+        [(GUEST / s, "%s/bench/%s" % (LIBEXEC, s)) for s in SCRIPTS]
+
+
+def build_mica_tools():
+    """[(host path, image path)] of mica, mica-consoled and a static mica-store."""
+    _run(["make", "-C", REPO, "--no-print-directory", "-s", "tools", "store-static"],
+         "building Mica's toolstack (make tools store-static)")
+    tools, store = REPO / "build" / "tools", REPO / "build" / "store"
+    return [(tools / "mica", "/usr/bin/mica"),
+            (tools / "mica-consoled", "/usr/sbin/mica-consoled"),
+            (store / "mica-store.static", "/usr/sbin/mica-store")]
 
 
 def guest_script(platform, workloads, quick):
@@ -109,23 +136,31 @@ def _initramfs(args, what):
 
 
 def build_domu():
-    """The benchmarks' domU image: busybox, /init, bench-init and test-bench-domu."""
+    """The benchmarks' domU image: busybox, /init, the workout, bench-init, the
+    programs and scripts, and test-bench-domu."""
+    args = ["--role", "domU"]
+    for src, dest in [(GUEST / "bench-init", BENCH_INIT),
+                      (GUEST / "domu-test", LIBEXEC + "/test-bench-domu"), *bench_files()]:
+        args += ["--add", "%s:%s" % (src, dest)]
+    return _initramfs(args, "building the bench domU image")
+
+
+def build_domu_small():
+    """The image of create-many's guests: busybox, /init and bench-init only (Xen's
+    builder wants the ramdisk inside the guest's 40 MiB, beside our 33 MiB kernel)."""
     return _initramfs(["--role", "domU", "--no-workout",
-                       "--add", "%s:%s" % (GUEST / "bench-init", BENCH_INIT),
-                       "--add", "%s:%s/test-bench-domu" % (GUEST / "domu-test", LIBEXEC)],
-                      "building the bench domU image")
+                       "--add", "%s:%s" % (GUEST / "bench-init", BENCH_INIT)],
+                      "building the small bench domU image")
 
 
 def build(workloads, platforms, quick, xenref=None, modules_from=None, domu_kernel=None):
     """Builds (or finds in the cache) the image; returns the path of initramfs.cpio.gz."""
     scripts = REPO / "build" / "bench" / ("guest-quick" if quick else "guest-full")
     scripts.mkdir(parents=True, exist_ok=True)
-    adds = [(GUEST / "bench-init", BENCH_INIT),
-            (GUEST / "xen-toolstack", LIBEXEC + "/bench/xen-toolstack"),
-            (GUEST / "xen-domu", LIBEXEC + "/bench/xen-domu"),
-            (build_cpuloop(), LIBEXEC + "/bench/cpuloop")]
+    adds = [(GUEST / "bench-init", BENCH_INIT), *bench_files(), *build_mica_tools()]
     if domu_kernel is not None:
-        adds += [(domu_kernel, DOMU_KERNEL), (build_domu(), DOMU_IMAGE)]
+        adds += [(domu_kernel, DOMU_KERNEL), (build_domu(), DOMU_IMAGE),
+                 (build_domu_small(), DOMU_SMALL_IMAGE)]
     for platform in platforms:
         path = scripts / ("test-bench-" + platform)
         text = guest_script(platform, workloads, quick)

@@ -174,8 +174,9 @@ class Bench:
         for name in names:
             platform = systems.SYSTEMS[name].platform
             for w, m in self.metrics:
-                if platform in w.absent:
-                    self.absent[(m.name, name)] = w.absent[platform]
+                why = workloads.absent_for(w, m, platform)
+                if why:
+                    self.absent[(m.name, name)] = why
 
     def measured(self, name):
         """The metrics `name` can fill."""

@@ -34,6 +34,7 @@ class Metric:
     scale: float = 1.0
     better: str = "lower"
     guest_clock: bool = False   # measured by the guest's clock (see CLOCK_CHECK)
+    absent: dict = field(default_factory=dict)  # platform -> reason, as Workload.absent
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Workload:
     command: str = None
     quick_command: str = None
     commands: dict = field(default_factory=dict)   # platform -> command
+    quick_commands: dict = field(default_factory=dict)  # platform -> quick-mode command
     absent: dict = field(default_factory=dict)     # platform -> "n/a: ..." / "not yet: ..."
     metrics: list = field(default_factory=list)
     timeout: float = 300          # seconds for the workload in a full run
@@ -51,13 +53,26 @@ class Workload:
     def command_for(self, platform, quick):
         if platform in self.absent:
             return None
+        if quick and platform in self.quick_commands:
+            return self.quick_commands[platform]
         if platform in self.commands:
             return self.commands[platform]
         return self.quick_command if quick and self.quick_command else self.command
 
 
-def workout_metric(name, what):
-    return Metric(name, "ns", what, "value", r"^bench %s (\d+)$" % name, guest_clock=True)
+# The domU's lines reach dom0's console through tests/bench/guest/follow as "domU| LINE".
+DOMU = r"(?:domU\| )?"
+
+
+def bench_metric(name, what, unit="ns", absent=None, guest_clock=True):
+    """A `bench NAME VALUE` line of a program of ours, natively or relayed from the domU."""
+    return Metric(name, unit, what, "value", r"^%sbench %s (\d+)$" % (DOMU, name),
+                  guest_clock=guest_clock, absent=absent or {})
+
+
+def absent_for(workload, metric, platform):
+    """Why `metric` has no value on `platform`, or None."""
+    return workload.absent.get(platform) or metric.absent.get(platform)
 
 
 # The same span timed by the guest's clock (ns) and by the host's (s). When they disagree by
@@ -69,74 +84,113 @@ CLOCK_TOLERANCE = 0.15
 CLOCK_SLACK = 0.25
 
 
-WORKOUT = "/usr/bin/workout --seconds 0 --mem-mib 0 --workers 1"
-NO_TOOLSTACK = "not yet: Mica has no toolstack until the mica CLI and mica-store (issue 5)"
+BENCH = "/usr/libexec/mica/bench/"
+DOMU_FILES = "/usr/share/mica/bench/domU-bzImage /usr/share/mica/bench/domU-initramfs.cpio.gz"
+SMALL_FILES = "/usr/share/mica/bench/domU-bzImage /usr/share/mica/bench/domU-small.cpio.gz"
+NO_HV = "n/a: no hypervisor"
+NEEDS_PVDRIVERS = ("not yet measured: needs pvdrivers (issue 6's blkback and netback have "
+                   "not landed)")
+NO_DOMU = {"native": "n/a: runs natively, not in a domU"}
+MANY = 50           # guests created by create-many; 2 in the quick mode
+MANY_QUICK = 2
 
 WORKLOADS = [
     Workload(
-        "boot", "QEMU start to the first line of /init",
+        "boot", "QEMU start to the first line of /init (native Linux, or dom0)",
         metrics=[
             Metric("boot_to_init", "s",
                    "host seconds from QEMU's start to the first line of /init (firmware, "
-                   "hypervisor, kernel, initramfs unpacking)",
+                   "hypervisor, kernel, initramfs unpacking); dom0's /init under Xen and Mica",
                    "host_at", r"^mica-bench: init$"),
             Metric("init_uptime", "s",
-                   "the guest kernel's own uptime when /init starts (/proc/uptime)",
+                   "the kernel's own uptime when /init starts (/proc/uptime)",
                    "value", r"^mica-bench: uptime ([\d.]+)$", guest_clock=True),
         ],
         timeout=240, quick_timeout=240),
     Workload(
-        "workout", "tests/workout's timings (lmbench-style; mean over 1 s each, 0.1 s quick)",
-        command=WORKOUT, quick_command=WORKOUT + " --quick",
-        metrics=[
-            workout_metric("null_syscall", "getppid() system call"),
-            workout_metric("fork_exit", "fork, child _exit, parent waitpid"),
-            workout_metric("fork_exec", "fork, exec of a static binary, wait"),
-            workout_metric("page_fault", "first touch of an anonymous 4 KiB page"),
-            workout_metric("mmap_munmap", "mmap and munmap of one anonymous page"),
-            workout_metric("pipe_roundtrip",
-                           "one-byte pipe round trip between two processes on one CPU "
-                           "(two context switches)"),
-        ],
-        timeout=300, quick_timeout=120),
-    Workload(
-        "cpu", "a CPU-bound integer loop (tests/bench/guest/cpuloop.c; ratio ~1.0)",
-        command="/usr/libexec/mica/bench/cpuloop 1000",
-        quick_command="/usr/libexec/mica/bench/cpuloop 100",
-        metrics=[
-            Metric("cpu_loop", "ns", "10^9 rounds (10^8 quick) by the guest's clock",
-                   "value", r"^bench cpu_loop (\d+)$", guest_clock=True),
-            Metric("cpu_loop_host", "s", "the same loop by the host's clock (from its "
-                   "`cpuloop: start` line to its result line): checks the guest's clock",
-                   "host_span", r"^cpuloop: start$", end=r"^bench cpu_loop "),
-        ],
-        timeout=180, quick_timeout=60),
-    Workload(
-        "toolstack", "start the toolstack in dom0 and check it answers",
-        command="/usr/libexec/mica/bench/xen-toolstack",
-        absent={"native": "n/a: no hypervisor", "mica": NO_TOOLSTACK},
+        "toolstack", "start the toolstack in dom0 and check that it answers",
+        commands={"xen": BENCH + "xen-toolstack", "mica": BENCH + "mica-toolstack"},
+        absent={"native": NO_HV},
         metrics=[
             Metric("toolstack_start", "s",
-                   "xenstored, xen-init-dom0 and xenconsoled started (then `xl info` and "
-                   "`xl list` must show Domain-0)",
+                   "Xen: xenstored, xen-init-dom0, xenconsoled; Mica: mica-store, "
+                   "mica-consoled (then `info` and `list` must show Domain-0)",
                    "host_span", r"^mica-bench: begin toolstack$",
-                   end=r"^xen-toolstack: started$"),
+                   end=r"^(xen|mica)-toolstack: started$"),
         ],
         timeout=180, quick_timeout=120),
     Workload(
-        "domu", "a PV domU of our kernel (128 MiB, 1 vCPU) created by the toolstack",
-        command="/usr/libexec/mica/bench/xen-domu /usr/share/mica/bench/domU-bzImage "
-                "/usr/share/mica/bench/domU-initramfs.cpio.gz",
-        absent={"native": "n/a: no hypervisor", "mica": NO_TOOLSTACK},
+        "linux", "the measured Linux (ours): natively, or a domU of 512 MiB and 2 vCPUs "
+                 "created by xl or mica, its console relayed to dom0's",
+        commands={"native": BENCH + "linux-bench",
+                  "xen": BENCH + "domu-run xl " + DOMU_FILES,
+                  "mica": BENCH + "domu-run mica " + DOMU_FILES},
+        quick_commands={"native": BENCH + "linux-bench --quick",
+                        "xen": BENCH + "domu-run xl %s --quick" % DOMU_FILES,
+                        "mica": BENCH + "domu-run mica %s --quick" % DOMU_FILES},
         metrics=[
-            Metric("domu_create", "s", "`xl create` until it returns (domain built, "
-                   "kernel loaded, unpaused)", "host_span", r"^xen-domu: creating$",
-                   end=r"^xen-domu: created$"),
-            Metric("domu_boot_to_init", "s", "`xl create` until the domU's /init prints "
-                   "its first line on its console", "host_span", r"^xen-domu: creating$",
-                   end=r"^xen-domu: domU reached /init$"),
+            Metric("domu_create", "s", "the create command until it returns (domain built, "
+                   "kernel loaded, unpaused)", "host_span", r"^domu: creating$",
+                   end=r"^domu: created$", absent=NO_DOMU),
+            Metric("domu_boot_to_init", "s", "the create command until the domU's /init "
+                   "prints its first line (relayed from its console log)", "host_span",
+                   r"^domu: creating$", end=r"^domU\| mica-bench: init$", absent=NO_DOMU),
+            bench_metric("evtchn_pingpong", "an event-channel round trip between dom0 and "
+                         "the domU (/dev/xen/evtchn both sides; tests/bench/guest/evtchn.c)",
+                         absent=NO_DOMU),
+            bench_metric("hypercall_ioctl", "xen_version through /dev/xen/privcmd's "
+                         "hypercall ioctl, in the domU (tests/bench/guest/hypercall.c)",
+                         absent={"native": NO_HV}),
+            bench_metric("null_hypercall", "that minus an ioctl privcmd refuses (the "
+                         "system call and the driver without the hypercall)",
+                         absent={"native": NO_HV}),
+            bench_metric("null_syscall", "getppid() system call (tests/workout)"),
+            bench_metric("fork_exit", "fork, child _exit, parent waitpid"),
+            bench_metric("fork_exec", "fork, exec of a static binary, wait"),
+            bench_metric("page_fault", "first touch of an anonymous 4 KiB page"),
+            bench_metric("mmap_munmap", "mmap and munmap of one anonymous page"),
+            bench_metric("pipe_roundtrip", "one-byte pipe round trip between two processes "
+                         "on one CPU (two context switches)"),
+            Metric("cpu_loop", "ns", "10^9 rounds (10^8 quick) of tests/bench/guest/cpuloop.c "
+                   "by the guest's clock", "value", r"^%sbench cpu_loop (\d+)$" % DOMU,
+                   guest_clock=True),
+            Metric("cpu_loop_host", "s", "the same loop by the host's clock (from its "
+                   "`cpuloop: start` line to its result line): checks the guest's clock",
+                   "host_span", r"^%scpuloop: start$" % DOMU, end=r"^%sbench cpu_loop " % DOMU),
         ],
-        timeout=300, quick_timeout=240),
+        timeout=900, quick_timeout=400),
+    Workload(
+        "many", "%d paused domUs of our kernel (40 MiB, 1 vCPU) created one after the other "
+                "and kept, then destroyed (%d in the quick mode)" % (MANY, MANY_QUICK),
+        commands={"xen": BENCH + "create-many xl %d %s" % (MANY, SMALL_FILES),
+                  "mica": BENCH + "create-many mica %d %s" % (MANY, SMALL_FILES)},
+        quick_commands={"xen": BENCH + "create-many xl %d %s" % (MANY_QUICK, SMALL_FILES),
+                        "mica": BENCH + "create-many mica %d %s" % (MANY_QUICK, SMALL_FILES)},
+        absent={"native": NO_HV},
+        metrics=[
+            Metric("create_1st", "s", "create -p of the first guest until it returns",
+                   "host_span", r"^many: creating 1$", end=r"^many: created 1$"),
+            Metric("create_50th", "s", "create -p of the 50th guest, 49 others kept (the "
+                   "2nd in the quick mode)", "host_span", r"^many: creating \d+ \(last\)$",
+                   end=r"^many: created \d+ \(last\)$"),
+            bench_metric("mem_hypervisor_per_guest", "free memory lost per guest beyond its "
+                         "own 40 MiB (xl info / mica info free_memory, before and after)",
+                         unit="KiB", guest_clock=False),
+            bench_metric("mem_dom0_per_guest", "VmRSS growth per guest of the toolstack's dom0 "
+                         "processes (xenstored, xenconsoled, xl / mica-store, mica-consoled, "
+                         "mica monitors)", unit="KiB", guest_clock=False),
+        ],
+        timeout=1200, quick_timeout=300),
+    Workload(
+        "io", "block and network I/O through the PV drivers",
+        absent={"native": NEEDS_PVDRIVERS, "xen": NEEDS_PVDRIVERS, "mica": NEEDS_PVDRIVERS},
+        metrics=[Metric(name, "s", what, "value", r"^$") for name, what in [
+            ("blk_seq_read_256m", "sequential read of 256 MB through blkfront"),
+            ("blk_seq_write_256m", "sequential write of 256 MB through blkfront"),
+            ("blk_rand_4k_iops", "4 KiB random reads per second through blkfront"),
+            ("tcp_domu_to_dom0", "TCP throughput domU to dom0"),
+            ("tcp_domu_to_domu", "TCP throughput domU to domU"),
+        ]]),
 ]
 
 

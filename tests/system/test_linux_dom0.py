@@ -3,7 +3,7 @@
 Our kernel (guest-linux-patches/build.py's ELF vmlinux) and Debian's stock amd64 kernel
 (stock.py's xz bzImage, with its Xen modules in the initramfs) boot on Mica as dom0 with the
 initramfs of dom0-tools/initramfs/build.py, in the machine the benchmarks' Mica system uses
-(tests/bench/systems.py: QEMU -smp 2 -m 1G; Mica `qemu_exit=0xf4 dom0_mem=512M
+(tests/bench/systems.py: QEMU -smp 2 -m 3G; Mica `qemu_exit=0xf4 dom0_mem=512M
 dom0_vcpus=2`; the kernel with `console=hvc0` and the image as Multiboot modules), which is
 also what `make run` boots. `same_as_bench` and `make_run` check that the three agree.
 
@@ -28,7 +28,7 @@ from test_native_workout import (BENCHMARKS, LINUX_FAILURES, USERSPACE_UP, WORKO
 
 # The benchmarks' Mica system (tests/bench/systems.py) and make run's defaults.
 SMP = 2
-MEMORY = "1G"
+MEMORY = "3G"
 DOM0_MEM = "512M"
 LINUX_CMDLINE = "console=hvc0"
 
@@ -257,8 +257,8 @@ def test_same_as_bench(t):
         problems.append(f"the benchmarks use -smp {systems.SMP} -m {systems.MEMORY} "
                         f"dom0_mem={systems.GUEST_MEM}; these tests -smp {SMP} -m {MEMORY} "
                         f"dom0_mem={DOM0_MEM}")
-    for name, kernel in (("mica", "/kernels/ours/vmlinux"), ("mica-stock",
-                                                            "/kernels/stock/vmlinuz")):
+    for name, kernel in (("mica-ours", "/kernels/ours/vmlinux"), ("mica",
+                                                                 "/kernels/stock/vmlinuz")):
         argv, status = systems.SYSTEMS[name].prepare(Inputs())
         i = argv.index("-initrd")
         module, image = argv[i + 1].rsplit(",", 1)
