@@ -3,11 +3,11 @@
 
 usage: tests/bench/run.py [--quick] [--runs N] [--systems A,B] [--check] ...
 
-Runs are alternated: run 1 boots every system once in order (native, xen, xen-stock,
-mica), then run 2, and so on; every boot runs all the workloads (tests/bench/workloads.py)
-and powers off. The table gives each metric's median with its min–max over the runs, and
-the ratios Mica/native and Mica/Xen (same kernel). A cell a system cannot fill says why:
-"failed (x)", "not yet (x)" or "n/a (x)", with the reason under the table. Results go to
+Runs are alternated: run 1 boots every system once in order (native, xen, mica), then
+run 2, and so on; every boot runs all the workloads (tests/bench/workloads.py) and powers
+off. The table gives each metric's median with its min–max over the runs, and the ratios
+Mica/native and Mica/Xen. A cell a system cannot fill says why: "failed (x)", "not yet
+(x)" or "n/a (x)", with the reason under the table. Results go to
 build/bench/results.json (results-quick.json in quick mode) and results.md, logs of every
 boot to build/bench/logs/. See docs/benchmarks.md.
 

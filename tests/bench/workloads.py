@@ -184,12 +184,13 @@ WORKLOADS = [
     Workload(
         "io", "block and network I/O through the PV drivers",
         absent={"native": NEEDS_PVDRIVERS, "xen": NEEDS_PVDRIVERS, "mica": NEEDS_PVDRIVERS},
-        metrics=[Metric(name, "s", what, "value", r"^$") for name, what in [
-            ("blk_seq_read_256m", "sequential read of 256 MB through blkfront"),
-            ("blk_seq_write_256m", "sequential write of 256 MB through blkfront"),
-            ("blk_rand_4k_iops", "4 KiB random reads per second through blkfront"),
-            ("tcp_domu_to_dom0", "TCP throughput domU to dom0"),
-            ("tcp_domu_to_domu", "TCP throughput domU to domU"),
+        metrics=[Metric(name, unit, what, "value", r"^$", better="higher")
+                 for name, unit, what in [
+            ("blk_seq_read_256m", "MB/s", "sequential read of 256 MB through blkfront"),
+            ("blk_seq_write_256m", "MB/s", "sequential write of 256 MB through blkfront"),
+            ("blk_rand_4k_iops", "IOPS", "4 KiB random reads per second through blkfront"),
+            ("tcp_domu_to_dom0", "MB/s", "TCP throughput domU to dom0"),
+            ("tcp_domu_to_domu", "MB/s", "TCP throughput domU to domU"),
         ]]),
 ]
 
