@@ -23,6 +23,7 @@ include tests/conformance/conformance.mk
 include xenstore-like/store.mk
 include hypercall/libmica/libmica.mk
 include pvdrivers/lib/pvback.mk
+include pvdrivers/blkback/blkback.mk
 include dom0-tools/mica/mica.mk
 include dom0-tools/consoled/consoled.mk
 

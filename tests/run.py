@@ -41,6 +41,7 @@ def suites(k):
         "store": runner("xenstore-like/tests/run.py"),
         "system": system and system + [arg for t in k for arg in ("-k", t)],
         "conformance": runner("tests/conformance/run.py"),
+        "pvdrivers": runner("tests/pvdrivers/run.py"),
         # The benchmarks' quick mode: checks that every row is produced, not the numbers.
         "bench": bench and bench + ["--quick", "--check"],
     }

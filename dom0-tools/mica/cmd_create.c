@@ -12,6 +12,7 @@
 #include "mica.h"
 #include "monitor.h"
 #include "store.h"
+#include "vbd.h"
 
 static void print_msgs(const struct msgs *m, bool warning)
 {
@@ -112,6 +113,8 @@ int create_domain(struct mica *m, struct mica_xs *xs, const struct domcfg *cfg, 
 			msgs_add(errors, "the store did not accept the new domain (introduce): %s",
 				 strerror(-rc));
 	}
+	for (unsigned int i = 0; !rc && i < cfg->nr_disks; i++)
+		rc = vbd_attach(xs, b.domid, &cfg->disks[i], errors);
 	if (!rc && !paused) {
 		rc = mica_domain_unpause(m, b.domid);
 		if (rc)
@@ -297,9 +300,9 @@ int cmd_create(int argc, char **argv)
 		print_msgs(&errors, false);
 		goto out;
 	}
-	if (cfg.nr_disks || cfg.nr_vifs)
-		warn_msg("%s: disk and vif are checked but not attached yet: this dom0 has no block "
-			 "or network backend", cfg.path);
+	if (cfg.nr_vifs)
+		warn_msg("%s: vif is checked but not attached yet: this dom0 has no network backend",
+			 cfg.path);
 	if (dry) {
 		struct build_plan plan;
 

@@ -37,6 +37,15 @@ static const struct command commands[] = {
 	  "" },
 	{ "pause", cmd_pause, "NAME|ID", "stop running a guest's vCPUs until unpause", "" },
 	{ "unpause", cmd_unpause, "NAME|ID", "run a paused guest again", "" },
+	{ "block-attach", cmd_block_attach, "NAME|ID DISK",
+	  "attach a disk to a running guest (DISK as in the config's disk list)",
+	  "  DISK: 'format=raw, vdev=xvdb, access=rw, target=/path' or '/path,raw,xvdb,rw'.\n"
+	  "  mica-blkback serves it (started if it is not running); the guest sees /dev/xvdb.\n" },
+	{ "block-detach", cmd_block_detach, "[-f] NAME|ID VDEV", "detach a disk from a guest",
+	  "  -f, --force     remove the disk even if the guest does not release it in 10 s\n" },
+	{ "block-list", cmd_block_list, "[--json] NAME|ID", "list a guest's disks",
+	  "      --json      one JSON array of disks\n"
+	  "  Columns: guest device, device number, backend and frontend state, mode, image.\n" },
 	{ "info", cmd_info, "[--json]", "show the host and the hypervisor",
 	  "      --json      one JSON object\n" },
 	{ "dmesg", cmd_dmesg, "[-c]", "print the hypervisor's log",

@@ -44,6 +44,9 @@ int cmd_destroy(int argc, char **argv);
 int cmd_pause(int argc, char **argv);
 int cmd_unpause(int argc, char **argv);
 int cmd_console(int argc, char **argv);         /* cmd_console.c */
+int cmd_block_attach(int argc, char **argv);    /* cmd_block.c */
+int cmd_block_detach(int argc, char **argv);
+int cmd_block_list(int argc, char **argv);
 
 /*
  * `mica CMD -h` and `mica CMD --help` are answered by main.c before the

@@ -9,10 +9,8 @@
 
 #include "libmica.h"
 
-static int add(struct store_entries *e, enum store_perm perm, const char *value, const char *fmt,
-	       ...) __attribute__((format(printf, 4, 5)));
-static int add(struct store_entries *e, enum store_perm perm, const char *value, const char *fmt,
-	       ...)
+int store_entry_add(struct store_entries *e, enum store_perm perm, const char *value,
+		    const char *fmt, ...)
 {
 	struct store_entry *v = realloc(e->v, (e->nr + 1) * sizeof(*v));
 	char *path, *val;
@@ -51,7 +49,7 @@ int store_entries_for(const struct store_domain *d, struct store_entries *out)
 #define ADD(perm, value, ...)                                  \
 	do {                                                   \
 		if (!rc)                                       \
-			rc = add(out, perm, value, __VA_ARGS__); \
+			rc = store_entry_add(out, perm, value, __VA_ARGS__); \
 	} while (0)
 	ADD(PERM_GUEST_RO, "", "%s", dom);
 	snprintf(num, sizeof(num), "%u", id);
@@ -206,6 +204,7 @@ static int rm_quiet(struct mica_xs *xs, const char *path)
 
 int store_remove_domain(struct mica_xs *xs, uint32_t domid)
 {
+	static const char *const backend_types[] = { "vbd", "vif" };
 	char path[128], *vm;
 	int rc, first = 0;
 
@@ -218,6 +217,13 @@ int store_remove_domain(struct mica_xs *xs, uint32_t domid)
 	snprintf(path, sizeof(path), "/local/domain/%u", domid);
 	rc = rm_quiet(xs, path);
 	first = first ? first : rc;
+	/* Its devices' backend directories: the backends let go of its rings when these go. */
+	for (size_t i = 0; i < sizeof(backend_types) / sizeof(backend_types[0]); i++) {
+		snprintf(path, sizeof(path), "/local/domain/0/backend/%s/%u", backend_types[i],
+			 domid);
+		rc = rm_quiet(xs, path);
+		first = first ? first : rc;
+	}
 	snprintf(path, sizeof(path), "/mica/domain/%u", domid);
 	rc = rm_quiet(xs, path);
 	return first ? first : rc;

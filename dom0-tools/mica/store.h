@@ -17,6 +17,8 @@
  *   /local/domain/N/console/{port,ring-ref,type,limit}  its console ring
  *   /vm/UUID/{uuid,name}
  *   /mica/domain/N/{uuid,config,on_poweroff,on_reboot,on_crash}  dom0 only
+ *   /local/domain/N/device/vbd/DEV and /local/domain/0/backend/vbd/N/DEV
+ *                                              each disk's two ends (vbd.h)
  *
  * Read-only nodes are owned by dom0 with read access for the guest
  * ("n0" "rN"); the guest's own are owned by it ("nN"); mica's private
@@ -57,6 +59,10 @@ struct store_domain {
 	enum dom_action on_poweroff, on_reboot, on_crash;
 };
 
+/* Appends one entry (path printf-style); 0 or -ENOMEM. */
+int store_entry_add(struct store_entries *e, enum store_perm perm, const char *value,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* The entries for d, in the order they are written (parents first). 0 or -ENOMEM. */
 int store_entries_for(const struct store_domain *d, struct store_entries *out);
 void store_entries_free(struct store_entries *e);
@@ -67,7 +73,10 @@ unsigned int store_perm_strings(enum store_perm perm, uint32_t domid, char buf[2
 /* Writes every entry with its permissions in one transaction, redone on conflict. */
 int store_write_entries(struct mica_xs *xs, const struct store_entries *e, uint32_t domid);
 
-/* Removes a domain's nodes (/local/domain/N, /vm/UUID, /mica/domain/N); missing ones are fine. */
+/*
+ * Removes a domain's nodes (/local/domain/N, /vm/UUID, /mica/domain/N and
+ * its devices' /local/domain/0/backend/{vbd,vif}/N); missing ones are fine.
+ */
 int store_remove_domain(struct mica_xs *xs, uint32_t domid);
 
 /* The name in /local/domain/N/name (malloc'd), "Domain-0" for dom0 without one, else NULL. */

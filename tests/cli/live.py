@@ -29,19 +29,25 @@ def last_line(cmd):
     return p.stdout.strip().splitlines()[-1]
 
 
-def build():
-    """Builds everything the boot needs; returns (mica.elf, dom0 kernel, dom0 initramfs)."""
+def build_tools(out=OUT):
+    """make: the hypervisor, the dom0 tools and the store; returns a static mica-store in out."""
     p = subprocess.run(["make", "--no-print-directory", "-s", "build/mica.elf", "tools", "store"],
                        cwd=ROOT, capture_output=True, text=True)
     if p.returncode:
         sys.exit("make failed:\n" + p.stdout[-2000:] + p.stderr[-2000:])
-    OUT.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     # dom0's initramfs has no C library: mica-store linked statically from its objects.
-    store = OUT / "mica-store"
+    store = out / "mica-store"
     objs = sorted(str(o) for o in (ROOT / "build" / "store" / "obj").glob("*.o"))
     p = subprocess.run(["gcc", "-static", "-o", str(store)] + objs, capture_output=True, text=True)
     if p.returncode:
         sys.exit("linking mica-store statically failed:\n" + p.stderr)
+    return store
+
+
+def build():
+    """Builds everything the boot needs; returns (mica.elf, dom0 kernel, dom0 initramfs)."""
+    store = build_tools()
     kernel = Path(last_line(["guest-linux-patches/build.py"]))
     domu = last_line(["dom0-tools/initramfs/build.py", "--role", "domU",
                       "--add", "%s:/usr/libexec/mica/test-hello" % (LIVE / "test-hello")])
@@ -56,8 +62,9 @@ def build():
     return ROOT / "build" / "mica.elf", kernel / "vmlinux", dom0
 
 
-def boot(hv, vmlinux, initramfs):
-    mods = "%s console=hvc0 mica.test=mica,%s" % (vmlinux, initramfs)
+def boot(hv, vmlinux, initramfs, test="mica", timeout=TIMEOUT):
+    """Boots dom0 with mica.test=test; returns the serial output."""
+    mods = "%s console=hvc0 mica.test=%s,%s" % (vmlinux, test, initramfs)
     # qemu_exit: when dom0 powers off, the hypervisor halts and ends QEMU through isa-debug-exit.
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-nographic", "-no-reboot",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-smp", "2", "-m", "1G",
@@ -65,11 +72,11 @@ def boot(hv, vmlinux, initramfs):
            "-initrd", mods]
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
-                           stdin=subprocess.DEVNULL, timeout=TIMEOUT)
+                           stdin=subprocess.DEVNULL, timeout=timeout)
         return p.stdout + p.stderr
     except subprocess.TimeoutExpired as e:
         out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
-        return out + "\n[timed out after %d s]\n" % TIMEOUT
+        return out + "\n[timed out after %d s]\n" % timeout
 
 
 def sections(log, title):

@@ -9,7 +9,8 @@
 /* tool-sources: dom0-tools/mica/layout.c dom0-tools/mica/image.c dom0-tools/mica/build.c */
 /* tool-sources: dom0-tools/mica/store.c dom0-tools/mica/monitor.c dom0-tools/mica/cmd_create.c */
 /* tool-sources: dom0-tools/mica/cmd_list.c dom0-tools/mica/cmd_info.c dom0-tools/mica/cmd_life.c */
-/* tool-sources: dom0-tools/mica/cmd_console.c tests/cli/fake.c */
+/* tool-sources: dom0-tools/mica/cmd_console.c dom0-tools/mica/cmd_block.c dom0-tools/mica/vbd.c */
+/* tool-sources: tests/cli/fake.c hypercall/libmica/xs_msg.c */
 /* hv-sources: hypervisor/arch/x86/pv/dom0_layout.c hypervisor/common/kernel_image/elf_xen.c */
 /* hv-sources: hypervisor/common/kernel_image/xen_notes.c hypervisor/common/kernel_image/report.c */
 /* hv-sources: hypervisor/common/kernel_image/bzimage.c hypervisor/common/kernel_image/inflate.c */
@@ -457,10 +458,10 @@ static void create_errors(void)
 	CHECK_EQ(mica(NULL, "create", "-n", cfg_path, NULL), EXIT_OK);
 	CHECK_HAS(out, "is good; mica would create:");
 
-	/* Disks and vifs are checked now but cannot be attached yet: said so. */
-	config("k", "memory = 32\ndisk = [ '/srv/k.img,,xvda' ]\n");
+	/* Vifs are checked now but cannot be attached yet: said so. */
+	config("k", "memory = 32\nvif = [ 'mac=00:16:3e:00:00:01' ]\n");
 	CHECK_EQ(mica(NULL, "create", "-n", cfg_path, NULL), EXIT_OK);
-	CHECK_HAS(err, "disk and vif are checked but not attached yet");
+	CHECK_HAS(err, "vif is checked but not attached yet");
 }
 
 static void lifecycle(void)

@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""PV block devices on a live dom0: Mica under QEMU, our Linux as dom0 with mica,
+mica-store, mica-consoled and mica-blkback, and tests/pvdrivers/live/test-blk run by
+/init (mica.test=blk). In one boot:
+
+  - a Linux domU formats xvda (an image file in dom0) with mkfs.ext4 (e2fsprogs and
+    its libraries copied from this host into the domU's initramfs), writes files,
+    reads them back with checksums, trims, and checks the file system with fsck;
+    its ring is 4 pages (xen_blkfront.max_ring_page_order=2) and it uses indirect
+    requests;
+  - it is destroyed, and a second guest on the same image finds the data intact;
+  - dom0 hot-attaches xvdb to the running guest, which writes and reads a pattern,
+    then detaches it; refused attaches and detaches say why;
+  - the libpv guests of pvdrivers/frontends (when built): a hostile frontend (bad
+    grant refs, out-of-range segments and sectors, a bad operation, lying ring
+    indices) and then a good one, served by the same blkback.
+
+This checks the output and ends with `N passed, N failed`. 4-8 minutes under TCG.
+
+usage: tests/pvdrivers/live.py [--keep]   (the serial log is build/pvdrivers/live.log)
+"""
+import argparse
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "cli"))
+from live import boot, build_tools, last_line, section  # noqa: E402
+
+LIVE = ROOT / "tests" / "pvdrivers" / "live"
+OUT = ROOT / "build" / "pvdrivers"
+TIMEOUT = 1500
+E2FSPROGS = ["/sbin/mke2fs", "/sbin/e2fsck"]
+# What the hostile libpv frontend must be answered (pvdrivers/frontends/blkfront_test.c).
+HOSTILE_ANSWERS = ["bad grant ref: error", "segment past the page: error",
+                   "sector past the end: error", "bad operation: error",
+                   "too many indirect segments: error", "barrier: not supported"]
+
+
+def host_binary_with_libs(path, dest_dir):
+    """--add arguments for a dynamically linked host program and the libraries it loads."""
+    adds = ["%s:%s/%s" % (Path(path).resolve(), dest_dir, Path(path).name)]
+    p = subprocess.run(["ldd", path], capture_output=True, text=True)
+    if p.returncode:
+        sys.exit("ldd %s failed: install e2fsprogs (make setup)" % path)
+    for line in p.stdout.splitlines():
+        m = re.match(r"\s*(\S+) => (/\S+)", line) or re.match(r"\s*(/\S+ld-linux\S*)", line)
+        if not m:
+            continue
+        if m.lastindex == 2:
+            name, lib = m.group(1), m.group(2)
+            adds.append("%s:/lib/x86_64-linux-gnu/%s" % (Path(lib).resolve(), name))
+        else:
+            lib = m.group(1)
+            adds.append("%s:%s" % (Path(lib).resolve(), lib))
+    return adds
+
+
+def build():
+    store = build_tools(OUT)
+    kernel = Path(last_line(["guest-linux-patches/build.py"]))
+    adds = []
+    for prog in E2FSPROGS:
+        adds += host_binary_with_libs(prog, "/sbin")
+    # mkfs.ext4 is mke2fs under another name.
+    adds.append("%s:/sbin/mkfs.ext4" % Path("/sbin/mke2fs").resolve())
+    if Path("/etc/mke2fs.conf").is_file():
+        adds.append("/etc/mke2fs.conf:/etc/mke2fs.conf")
+    domu_args = ["dom0-tools/initramfs/build.py", "--role", "domU", "--no-workout"]
+    for name in ("test-blkfs", "test-blkcheck"):
+        domu_args += ["--add", "%s:/usr/libexec/mica/%s" % (LIVE / name, name)]
+    for a in sorted(set(adds)):
+        domu_args += ["--add", a]
+    domu = last_line(domu_args)
+    tools = ROOT / "build" / "tools"
+    dom0_args = ["dom0-tools/initramfs/build.py", "--no-workout",
+                 "--add", "%s:/usr/bin/mica" % (tools / "mica"),
+                 "--add", "%s:/usr/sbin/mica-consoled" % (tools / "mica-consoled"),
+                 "--add", "%s:/usr/sbin/mica-blkback" % (tools / "mica-blkback"),
+                 "--add", "%s:/usr/sbin/mica-store" % store,
+                 "--add", "%s:/usr/libexec/mica/test-blk" % (LIVE / "test-blk"),
+                 "--add", "%s:/boot/bzImage" % (kernel / "bzImage"),
+                 "--add", "%s:/boot/domU.cpio.gz" % domu]
+    frontend = ROOT / "build" / "pvdrivers" / "blkfront-test.elf"
+    if frontend.is_file():
+        dom0_args += ["--add", "%s:/usr/libexec/mica/blkfront-test.elf" % frontend]
+    dom0 = last_line(dom0_args)
+    return ROOT / "build" / "mica.elf", kernel / "vmlinux", dom0, frontend.is_file()
+
+
+def checks(log, with_frontend):
+    fs, chk = section(log, "blkfs's console"), section(log, "blkcheck's console")
+    bb = section(log, "blkback log")
+    free = re.findall(r"^free (before|after): (\d+)$", log, re.M)
+    sums = re.findall(r"blkcheck: xvdb written ([0-9a-f]{64})", log)
+    img = re.findall(r"^extra.img: ([0-9a-f]{64})$", log, re.M)
+    out = [
+        ("dom0_ran_the_script", "mica-test: blk exit 0" in log),
+        ("no_hypervisor_failure", not re.search(r"PANIC|\*\*\* EXCEPTION", log)),
+        ("create_with_disk", re.search(r"Created domain \d+ \(blkfs\)", log)),
+        ("blkback_started_by_create", "mica-blkback: serving block devices" in bb),
+        ("multi_page_ring", re.search(r"vbd 51712: ring of 4 pages, 128 slots", bb)),
+        ("indirect_segments", re.search(r"max segments (\d+)", fs) and
+         int(re.search(r"max segments (\d+)", fs).group(1)) > 11),
+        ("discard_offered", re.search(r"discard max [1-9]", fs)),
+        ("sector_size", re.search(r"xvda is 262144 sectors of 512 bytes, ro=0", fs)),
+        ("mkfs_ext4", "blkfs: mkfs done" in fs),
+        ("files_read_back", "checksums OK" in fs),
+        ("fsck_clean", "blkfs: fsck clean" in fs),
+        ("first_guest_gone", "mica-test: blkfs exit 0" in fs),
+        ("recreated_fsck_clean", "blkcheck: fsck clean" in chk),
+        ("data_survives_recreate", "data verified after recreate: 11 files" in chk),
+        ("attach_missing_image_refused",
+         "xvdb: disk image /tmp/nonexistent.img: No such file or directory" in log),
+        ("hot_attach", re.search(r"attached xvdb \(/tmp/extra.img, read-write\) to blkcheck", log)),
+        ("attach_twice_refused", "the guest already has a disk xvdb" in log),
+        ("block_list", re.search(r"^xvdb +51728 +connected +connected +rw +/tmp/extra.img",
+                                 section(log, "mica block-list blkcheck"), re.M)),
+        ("block_list_json", '"vdev": "xvdb"' in section(log, "mica block-list --json blkcheck")),
+        ("hot_attached_disk_works", "xvdb pattern read back OK" in chk),
+        ("write_past_end_refused", "write past the end refused" in chk),
+        ("data_in_backing_file", sums and img and sums[0] == img[0]),
+        ("hot_detach", "detached xvdb from blkcheck" in log),
+        ("guest_saw_detach", "blkcheck: xvdb gone" in chk),
+        ("detach_twice_refused", "has no disk xvdb" in log),
+        ("list_after_detach", "xvdb" not in sections_after(log, "mica block-list blkcheck", 1)),
+        ("linux_requests_all_served",  # domains 1 and 2 are the Linux guests
+         not re.search(r"domain [12] vbd \d+: request", bb)),
+        ("teardown_unmapped", len(re.findall(r"vbd \d+: removed", bb)) >= 3),
+        ("all_guests_gone", not re.search(r"^(blkfs|blkcheck|hostile|good) ",
+                                          section_last(log, "mica list"), re.M)),
+        ("free_memory_back", len(free) == 2 and free[0][1] == free[1][1]),
+        ("blkback_survived", "blkback alive: yes" in log),
+    ]
+    if with_frontend:
+        hostile, good = section(log, "hostile's console"), section(log, "good's console")
+        out += [
+            ("hostile_answers", all(s in hostile for s in HOSTILE_ANSWERS)),
+            ("hostile_closed_for_lying", "lying ring index: device closed" in hostile and
+             re.search(r"ring indices are impossible", bb)),
+            ("good_guest_served", "blkfront-test: good: all checks passed" in good),
+        ]
+    return out
+
+
+def sections_after(log, title, index):
+    found = re.findall(r"^== %s\n(.*?)(?=^== |\Z)" % re.escape(title), log, re.M | re.S)
+    return found[index] if len(found) > index else ""
+
+
+def section_last(log, title):
+    found = re.findall(r"^== %s\n(.*?)(?=^== |\Z)" % re.escape(title), log, re.M | re.S)
+    return found[-1] if found else ""
+
+
+def main():
+    ap = argparse.ArgumentParser(description="PV block devices on a live dom0 under QEMU.")
+    ap.add_argument("--keep", action="store_true", help="do not print the log's tail on failure")
+    args = ap.parse_args()
+    hv, vmlinux, dom0, with_frontend = build()
+    log = boot(hv, vmlinux, dom0, test="blk", timeout=TIMEOUT)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "live.log").write_text(log)
+    passed = failed = 0
+    for name, ok in checks(log, with_frontend):
+        if ok:
+            print("PASS blk_%s" % name)
+            passed += 1
+        else:
+            print("FAIL blk_%s (serial log: build/pvdrivers/live.log)" % name)
+            failed += 1
+    if failed and not args.keep:
+        print(log[-6000:])
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
