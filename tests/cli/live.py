@@ -116,24 +116,29 @@ def checks(log):
     ]
 
 
+def judge(prefix, results, log, log_name, keep):
+    """Prints PASS/FAIL prefix_NAME per (name, ok) and the counts; returns the exit status."""
+    passed = failed = 0
+    for name, ok in results:
+        if ok:
+            print("PASS %s_%s" % (prefix, name))
+            passed += 1
+        else:
+            print("FAIL %s_%s (serial log: %s)" % (prefix, name, log_name))
+            failed += 1
+    if failed and not keep:
+        print(log[-6000:])
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description="The dom0 tools on a live dom0 under QEMU.")
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
     log = boot(*build())
     (OUT / "live.log").write_text(log)
-    passed = failed = 0
-    for name, ok in checks(log):
-        if ok:
-            print("PASS live_%s" % name)
-            passed += 1
-        else:
-            print("FAIL live_%s (serial log: build/cli/live.log)" % name)
-            failed += 1
-    if failed and not args.keep:
-        print(log[-6000:])
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return judge("live", checks(log), log, "build/cli/live.log", args.keep)
 
 
 if __name__ == "__main__":
