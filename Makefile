@@ -20,6 +20,7 @@ include hypervisor/build.mk
 include hypercall/hypercall.mk
 include hypercall/libpv/libpv.mk
 include tests/conformance/conformance.mk
+include pvdrivers/frontends/frontends.mk
 include xenstore-like/store.mk
 include hypercall/libmica/libmica.mk
 include pvdrivers/lib/pvback.mk
