@@ -144,9 +144,9 @@ int kernel_image_load(const char *path, struct kernel_image *img, char *why, siz
 	img->k.entry = info->entry;
 	img->k.paddr_start = info->paddr_start;
 	img->k.paddr_end = info->paddr_end;
-	img->k.init_p2m = (info->notes >> XEN_NOTE_INIT_P2M) & 1 ? info->init_p2m : 0;
-	img->k.hypercall_page = (info->notes >> XEN_NOTE_HYPERCALL_PAGE) & 1 ? info->hypercall_page : 0;
-	img->k.mod_start_pfn = (info->notes >> XEN_NOTE_MOD_START_PFN) & 1 && info->mod_start_pfn;
+	img->k.init_p2m = (info->notes >> XEN_ELFNOTE_INIT_P2M) & 1 ? info->init_p2m : 0;
+	img->k.hypercall_page = (info->notes >> XEN_ELFNOTE_HYPERCALL_PAGE) & 1 ? info->hypercall_page : 0;
+	img->k.mod_start_pfn = (info->notes >> XEN_ELFNOTE_MOD_START_PFN) & 1 && info->mod_start_pfn;
 	img->nr_segments = info->nr_segments;
 	snprintf(img->guest_os, sizeof(img->guest_os), "%s", info->guest_os);
 	return 0;

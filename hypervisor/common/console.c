@@ -80,14 +80,6 @@ void printk(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-void console_puts(const char *s)
-{
-	u64 flags = lock();
-
-	emit(s, strlen(s));
-	unlock(flags);
-}
-
 void console_lock_for_report(void)
 {
 	u64 spins = 0;

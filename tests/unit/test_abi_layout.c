@@ -67,7 +67,6 @@
 #include "../../hypercall/include/pv/memory.h"
 #include "../../hypercall/include/pv/mm.h"
 #include "../../hypercall/include/pv/physdev.h"
-#include "../../hypercall/include/pv/platform.h"
 #include "../../hypercall/include/pv/sched.h"
 #include "../../hypercall/include/pv/sysctl.h"
 #include "../../hypercall/include/pv/vcpu.h"
@@ -105,7 +104,6 @@ static void layout_start_info(void)
 	OFF(struct start_info, cmd_line, 128); OFF(struct start_info, first_p2m_pfn, 1152);
 	OFF(struct start_info, nr_p2m_frames, 1160);
 	CHECK_EQ(SIF_PRIVILEGED | SIF_INITDOMAIN | SIF_MOD_START_PFN, 0xb);
-	SIZE(struct dom0_vga_console_info, 40);
 }
 
 static void layout_shared_info(void)
@@ -172,14 +170,11 @@ static void layout_memory(void)
 	OFF(struct xen_memory_reservation, domid, 24); SIZE(struct xen_memory_map, 16);
 	OFF(struct xen_memory_map, buffer, 8); SIZE(struct e820_entry, 20);
 	SIZE(struct e820_entry[2], 40); SIZE(struct xen_machphys_mapping, 24);
-	SIZE(struct xen_add_to_physmap, 24); OFF(struct xen_add_to_physmap, size, 2);
-	OFF(struct xen_add_to_physmap, space, 4); OFF(struct xen_add_to_physmap, idx, 8);
-	OFF(struct xen_add_to_physmap, gpfn, 16); SIZE(struct xen_memory_exchange, 72);
+	SIZE(struct xen_memory_exchange, 72);
 	OFF(struct xen_memory_exchange, out, 32); OFF(struct xen_memory_exchange, nr_exchanged, 64);
 	CHECK_EQ(XENMEM_populate_physmap, 6); CHECK_EQ(XENMEM_memory_map, 9);
 	CHECK_EQ(XENMEM_machine_memory_map, 10); CHECK_EQ(XENMEM_exchange, 11);
 	CHECK_EQ(XENMEM_machphys_mapping, 12); CHECK_EQ(XENMEM_acquire_resource, 28);
-	CHECK_EQ(XENMAPSPACE_dev_mmio, 5);
 }
 
 static void layout_event_channel(void)
@@ -195,7 +190,7 @@ static void layout_event_channel(void)
 	OFF(struct evtchn_init_control, offset, 8); OFF(struct evtchn_init_control, vcpu, 12);
 	OFF(struct evtchn_init_control, link_bits, 16); CHECK_EQ(EVTCHNOP_set_priority, 13);
 	CHECK_EQ(EVTCHNSTAT_ipi, 5); CHECK_EQ(VIRQ_DOM_EXC, 3); CHECK_EQ(VIRQ_XENPMU, 13);
-	CHECK_EQ(VIRQ_MCA, 16); CHECK_EQ(NR_VIRQS, 24);
+	CHECK_EQ(NR_VIRQS, 24);
 }
 
 static void layout_grant_table(void)
@@ -216,7 +211,7 @@ static void layout_grant_table(void)
 	OFF(struct gnttab_copy, status, 36); SIZE(struct gnttab_query_size, 16);
 	OFF(struct gnttab_query_size, nr_frames, 4); OFF(struct gnttab_query_size, max_nr_frames, 8);
 	OFF(struct gnttab_query_size, status, 12); SIZE(struct gnttab_set_version, 4);
-	SIZE(struct gnttab_unmap_and_replace, 24); CHECK_EQ(GNTTABOP_get_version, 10);
+	CHECK_EQ(GNTTABOP_get_version, 10);
 	CHECK_EQ(GTF_sub_page, 0x100); CHECK_EQ(GNTMAP_contains_pte, 0x10);
 	CHECK_EQ(GNTST_no_space, -13); CHECK_EQ(GNTST_bad_copy_arg, -10);
 }
@@ -257,7 +252,6 @@ static void layout_vcpu(void)
 	OFF(struct vcpu_guest_context, gs_base_kernel, 5152);
 	OFF(struct vcpu_guest_context, gs_base_user, 5160);
 	CHECK_EQ(VGCF_in_kernel | VGCF_online, 0x24); CHECK_EQ(VCPUOP_register_vcpu_info, 10);
-	CHECK_EQ(VCPUOP_register_vcpu_time_memory_area, 13);
 }
 
 static void layout_sched_version_console(void)
@@ -265,24 +259,16 @@ static void layout_sched_version_console(void)
 	SIZE(struct sched_shutdown, 4); SIZE(struct sched_poll, 24);
 	OFF(struct sched_poll, nr_ports, 8); OFF(struct sched_poll, timeout, 16);
 	SIZE(struct sched_remote_shutdown, 8); OFF(struct sched_remote_shutdown, reason, 4);
-	CHECK_EQ(SCHEDOP_pin_override, 7); CHECK_EQ(SHUTDOWN_soft_reset, 5);
+	CHECK_EQ(SHUTDOWN_soft_reset, 5);
 	SIZE(struct xen_feature_info, 8); CHECK_EQ(XENVER_get_features, 6);
-	CHECK_EQ(XENVER_build_id, 10); CHECK_EQ(XENFEAT_mmu_pt_update_preserve_ad, 5);
+	CHECK_EQ(XENFEAT_mmu_pt_update_preserve_ad, 5);
 	CHECK_EQ(XENFEAT_gnttab_map_avail_bits, 7); CHECK_EQ(XENFEAT_dom0, 11);
 	CHECK_EQ(CONSOLEIO_write, 0); CHECK_EQ(CONSOLEIO_read, 1);
 }
 
-static void layout_physdev_platform(void)
+static void layout_physdev(void)
 {
-	SIZE(struct physdev_set_iopl, 4); SIZE(struct physdev_set_iobitmap, 16);
-	OFF(struct physdev_set_iobitmap, nr_ports, 8); SIZE(struct physdev_pirq_eoi_gmfn, 8);
-	SIZE(struct physdev_apic, 16); SIZE(struct physdev_map_pirq, 40);
-	CHECK_EQ(PHYSDEVOP_set_iopl, 6); CHECK_EQ(PHYSDEVOP_set_iobitmap, 7);
-	CHECK_EQ(PHYSDEVOP_map_pirq, 13); CHECK_EQ(PHYSDEVOP_pirq_eoi_gmfn_v2, 28);
-	CHECK_EQ(PHYSDEVOP_release_msix, 31); SIZE(struct xen_platform_op, 136);
-	OFF(struct xen_platform_op, interface_version, 4); OFF(struct xen_platform_op, u, 8);
-	CHECK_EQ(XENPF_INTERFACE_VERSION, 0x03000001); CHECK_EQ(XENPF_settime64, 62);
-	CHECK_EQ(XENPF_get_symbol, 63);
+	SIZE(struct physdev_set_iopl, 4); CHECK_EQ(PHYSDEVOP_set_iopl, 6);
 }
 
 static void layout_domctl_sysctl(void)
@@ -322,14 +308,13 @@ static void layout_domctl_sysctl(void)
 	CHECK_EQ(XEN_DOMCTL_max_mem, 11); CHECK_EQ(XEN_DOMCTL_setvcpucontext, 12);
 	CHECK_EQ(XEN_DOMCTL_max_vcpus, 15); CHECK_EQ(XEN_DOMCTL_hypercall_init, 22);
 	CHECK_EQ(XEN_DOMCTL_set_address_size, 35); CHECK_EQ(XEN_DOMCTL_CDF_vpmu, 0x80);
-	CHECK_EQ(XEN_DOMINF_hap, 0x100); SIZE(struct xen_sysctl, 136); OFF(struct xen_sysctl, u, 8);
+	CHECK_EQ(XEN_DOMINF_shutdown, 0x4); SIZE(struct xen_sysctl, 136); OFF(struct xen_sysctl, u, 8);
 	SIZE(struct xen_sysctl_physinfo, 112); SIZE(struct xen_sysctl_readconsole, 24);
 	SIZE(struct xen_sysctl_getdomaininfolist, 24);
 	OFF(struct xen_sysctl_getdomaininfolist, max_domains, 4);
 	OFF(struct xen_sysctl_getdomaininfolist, buffer, 8);
 	OFF(struct xen_sysctl_getdomaininfolist, num_domains, 16); CHECK_EQ(XEN_SYSCTL_readconsole, 1);
 	CHECK_EQ(XEN_SYSCTL_physinfo, 3); CHECK_EQ(XEN_SYSCTL_getdomaininfolist, 6);
-	CHECK_EQ(XEN_SYSCTL_get_cpu_policy, 29);
 }
 
 static void layout_io_rings(void)
@@ -956,7 +941,7 @@ int main(int argc, char **argv)
 	RUN(layout_grant_table);
 	RUN(layout_vcpu);
 	RUN(layout_sched_version_console);
-	RUN(layout_physdev_platform);
+	RUN(layout_physdev);
 	RUN(layout_domctl_sysctl);
 	RUN(layout_io_rings);
 	RUN(ring_notify_rule);

@@ -337,7 +337,7 @@ static void test_debian_stock_kernels(void)
 			CHECK_STR(info.pae_mode, "yes");
 			CHECK_STR(info.features, FEATURES);
 			CHECK_EQ(info.features_required, 1);
-			CHECK(!(info.notes & (1ull << XEN_NOTE_HYPERCALL_PAGE)));
+			CHECK(!(info.notes & (1ull << XEN_ELFNOTE_HYPERCALL_PAGE)));
 			REQUIRE_EQ(info.nr_segments, 4);
 			for (unsigned int s = 0; s < 4; s++) {
 				CHECK_EQ(info.seg[s].paddr, segs[s][0]);

@@ -58,9 +58,9 @@ static void test_elf_linux_like(void)
 	CHECK_EQ(info.mod_start_pfn, 1);
 	CHECK_EQ(info.supported_features, 0x8801);
 	CHECK_EQ(info.hypercall_page, 0);
-	CHECK(!(info.notes & (1ull << XEN_NOTE_HYPERCALL_PAGE)));
-	CHECK_EQ(info.notes, (1ull << 19) - 2 - (1ull << XEN_NOTE_HYPERCALL_PAGE) -
-				     (1ull << XEN_NOTE_BSD_SYMTAB));
+	CHECK(!(info.notes & (1ull << XEN_ELFNOTE_HYPERCALL_PAGE)));
+	CHECK_EQ(info.notes, (1ull << 19) - 2 - (1ull << XEN_ELFNOTE_HYPERCALL_PAGE) -
+				     (1ull << XEN_ELFNOTE_BSD_SYMTAB));
 	CHECK_STR(info.xen_version, "xen-3.0");
 	CHECK_STR(info.guest_os, "linux");
 	CHECK_STR(info.guest_version, "2.6");
@@ -237,12 +237,12 @@ static void test_elf_note_repeats(void)
 	CHECK_EQ(parse(size), 0);
 	CHECK_EQ(info.entry, ENTRY);
 	/* The same note twice in one area is fine, two different values are not. */
-	fab_with(XEN_NOTE_ENTRY, U64(ENTRY), true);
+	fab_with(XEN_ELFNOTE_ENTRY, U64(ENTRY), true);
 	CHECK_EQ(parse(FAB_SIZE), 0);
-	fab_with(XEN_NOTE_ENTRY, U64(ENTRY + 16), true);
+	fab_with(XEN_ELFNOTE_ENTRY, U64(ENTRY + 16), true);
 	CHECK_EQ(parse(FAB_SIZE), -EINVAL);
 	CHECK_STR(err.msg, "two different Xen ENTRY notes (type 1)");
-	fab_with(XEN_NOTE_GUEST_OS, STR("linux2"), true);
+	fab_with(XEN_ELFNOTE_GUEST_OS, STR("linux2"), true);
 	CHECK_EQ(parse(FAB_SIZE), -EINVAL);
 	/* Unknown Xen note types are ignored. */
 	fab_with(40, U32(7), true);
@@ -254,26 +254,26 @@ static void test_elf_note_repeats(void)
 static void test_elf_features(void)
 {
 	/* Without a NUL (as Linux emits it): parsed by descsz. */
-	fab_with(XEN_NOTE_FEATURES, FEATURES, sizeof(FEATURES) - 1, false);
+	fab_with(XEN_ELFNOTE_FEATURES, FEATURES, sizeof(FEATURES) - 1, false);
 	CHECK_EQ(parse(FAB_SIZE), 0);
 	CHECK_EQ(info.features_wanted, 0x11);
 	CHECK_EQ(info.features_required, 0x1);
 	/* A NUL ends it; what follows is ignored. */
-	fab_with(XEN_NOTE_FEATURES, "dom0\0!bogus", 11, false);
+	fab_with(XEN_ELFNOTE_FEATURES, "dom0\0!bogus", 11, false);
 	CHECK_EQ(parse(FAB_SIZE), 0);
 	CHECK_EQ(info.features_wanted, 1u << 11);
 	CHECK_STR(info.features, "dom0");
 	/* Empty items, unknown optional names, descsz cutting a name short. */
-	fab_with(XEN_NOTE_FEATURES, "||future_thing|!dom0||writable_page_tablesXYZ", 42, false);
+	fab_with(XEN_ELFNOTE_FEATURES, "||future_thing|!dom0||writable_page_tablesXYZ", 42, false);
 	CHECK_EQ(parse(FAB_SIZE), 0);
 	CHECK_EQ(info.features_wanted, (1u << 11) | 1u);
 	CHECK_EQ(info.features_required, 1u << 11);
 	/* An unknown required feature is refused with its name. */
-	fab_with(XEN_NOTE_FEATURES, "!future_thing|dom0", 18, false);
+	fab_with(XEN_ELFNOTE_FEATURES, "!future_thing|dom0", 18, false);
 	CHECK_EQ(parse(FAB_SIZE), -EOPNOTSUPP);
 	CHECK_STR(err.msg, "kernel requires the unknown Xen feature \"future_thing\"");
 	/* A lone '!' names nothing known: refused, and the name shows empty. */
-	fab_with(XEN_NOTE_FEATURES, "!", 1, false);
+	fab_with(XEN_ELFNOTE_FEATURES, "!", 1, false);
 	CHECK_EQ(parse(FAB_SIZE), -EOPNOTSUPP);
 	/* Long and unprintable strings are cut and made printable for display. */
 	{
@@ -281,11 +281,11 @@ static void test_elf_features(void)
 
 		memset(longf, '|', sizeof(longf));
 		memcpy(longf + 500, "dom0\x01", 5);
-		fab_with(XEN_NOTE_FEATURES, longf, sizeof(longf), false);
+		fab_with(XEN_ELFNOTE_FEATURES, longf, sizeof(longf), false);
 		CHECK_EQ(parse(FAB_SIZE), 0);
 		CHECK_EQ(strlen(info.features), XEN_ELF_FEATURES_LEN - 1);
 		CHECK_EQ(info.features_wanted, 0);
-		fab_with(XEN_NOTE_GUEST_VERSION, "2.6\x1b[31m", 8, false);
+		fab_with(XEN_ELFNOTE_GUEST_VERSION, "2.6\x1b[31m", 8, false);
 		CHECK_EQ(parse(FAB_SIZE), 0);
 		CHECK_STR(info.guest_version, "2.6?[31m");
 	}
@@ -338,27 +338,27 @@ static void test_elf_notes_in_sections(void)
 
 static void test_elf_note_checks(void)
 {
-	fab_with(XEN_NOTE_XEN_VERSION, STR("xen-2.0"), false);
+	fab_with(XEN_ELFNOTE_XEN_VERSION, STR("xen-2.0"), false);
 	CHECK_EQ(parse(FAB_SIZE), -EOPNOTSUPP);
 	CHECK(strstr(err.msg, "xen-2.0") != NULL);
-	fab_with(XEN_NOTE_XEN_VERSION, "xen-3.0-extra", 13, false);
+	fab_with(XEN_ELFNOTE_XEN_VERSION, "xen-3.0-extra", 13, false);
 	CHECK_EQ(parse(FAB_SIZE), 0);
-	fab_with(XEN_NOTE_XEN_VERSION, NULL, ~0u, false);
+	fab_with(XEN_ELFNOTE_XEN_VERSION, NULL, ~0u, false);
 	CHECK_EQ(parse(FAB_SIZE), -EOPNOTSUPP);
 
 	/* LOADER "generic" or GUEST_OS "linux" suffices. */
-	fab_with(XEN_NOTE_LOADER, STR("other"), false);
+	fab_with(XEN_ELFNOTE_LOADER, STR("other"), false);
 	CHECK_EQ(parse(FAB_SIZE), 0);
-	fab_with(XEN_NOTE_GUEST_OS, STR("mini-os"), false);
+	fab_with(XEN_ELFNOTE_GUEST_OS, STR("mini-os"), false);
 	CHECK_EQ(parse(FAB_SIZE), 0);
 	{
 		struct nspec n[NR_LINUX_NOTES];
 
 		memcpy(n, linux_notes, sizeof(n));
 		for (size_t i = 0; i < NR_LINUX_NOTES; i++) {
-			if (n[i].type == XEN_NOTE_GUEST_OS && !strcmp(n[i].owner, "Xen"))
+			if (n[i].type == XEN_ELFNOTE_GUEST_OS && !strcmp(n[i].owner, "Xen"))
 				n[i].desc = "mini-os";
-			if (n[i].type == XEN_NOTE_LOADER && !strcmp(n[i].owner, "Xen"))
+			if (n[i].type == XEN_ELFNOTE_LOADER && !strcmp(n[i].owner, "Xen"))
 				n[i].desc = "elf\0\0\0\0";
 		}
 		fab_elf(img, n, NR_LINUX_NOTES, 0);
@@ -366,52 +366,52 @@ static void test_elf_note_checks(void)
 		CHECK(strstr(err.msg, "LOADER \"elf\"") != NULL);
 	}
 
-	fab_with(XEN_NOTE_ENTRY, NULL, ~0u, false);
+	fab_with(XEN_ELFNOTE_ENTRY, NULL, ~0u, false);
 	CHECK_EQ(parse(FAB_SIZE), -EINVAL);
 	CHECK(strstr(err.msg, "ENTRY") != NULL);
-	fab_with(XEN_NOTE_ENTRY, U64(0xffffffff81100000ull), false); /* in the gap */
+	fab_with(XEN_ELFNOTE_ENTRY, U64(0xffffffff81100000ull), false); /* in the gap */
 	CHECK_EQ(parse(FAB_SIZE), -EINVAL);
-	fab_with(XEN_NOTE_ENTRY, U64(0x1000000), false); /* physical, like e_entry */
+	fab_with(XEN_ELFNOTE_ENTRY, U64(0x1000000), false); /* physical, like e_entry */
 	CHECK_EQ(parse(FAB_SIZE), -EINVAL);
-	fab_with(XEN_NOTE_ENTRY, U32(0x81000000u), false);
+	fab_with(XEN_ELFNOTE_ENTRY, U32(0x81000000u), false);
 	CHECK_EQ(parse(FAB_SIZE), -EINVAL);
-	fab_with(XEN_NOTE_ENTRY, "\1\2\3", 3, false);
+	fab_with(XEN_ELFNOTE_ENTRY, "\1\2\3", 3, false);
 	CHECK_EQ(parse(FAB_SIZE), -EINVAL);
 	CHECK(strstr(err.msg, "not 1, 2, 4 or 8") != NULL);
 
-	fab_with(XEN_NOTE_SUSPEND_CANCEL, U64(1ull << 32), false);
+	fab_with(XEN_ELFNOTE_SUSPEND_CANCEL, U64(1ull << 32), false);
 	CHECK_EQ(parse(FAB_SIZE), -EINVAL);
-	fab_with(XEN_NOTE_SUSPEND_CANCEL, "\1", 1, false);
+	fab_with(XEN_ELFNOTE_SUSPEND_CANCEL, "\1", 1, false);
 	CHECK_EQ(parse(FAB_SIZE), 0);
 	CHECK_EQ(info.suspend_cancel, 1);
-	fab_with(XEN_NOTE_L1_MFN_VALID, U32(1), false);
+	fab_with(XEN_ELFNOTE_L1_MFN_VALID, U32(1), false);
 	CHECK_EQ(parse(FAB_SIZE), -EINVAL);
 
 	/* HYPERCALL_PAGE (kernels up to 6.1.120): a whole page inside a segment. */
-	fab_with(XEN_NOTE_HYPERCALL_PAGE, U64(0xffffffff81001000ull), true);
+	fab_with(XEN_ELFNOTE_HYPERCALL_PAGE, U64(0xffffffff81001000ull), true);
 	CHECK_EQ(parse(FAB_SIZE), 0);
 	CHECK_EQ(info.hypercall_page, 0xffffffff81001000ull);
-	CHECK(info.notes & (1ull << XEN_NOTE_HYPERCALL_PAGE));
-	fab_with(XEN_NOTE_HYPERCALL_PAGE, U64(0xffffffff81001800ull), true);
+	CHECK(info.notes & (1ull << XEN_ELFNOTE_HYPERCALL_PAGE));
+	fab_with(XEN_ELFNOTE_HYPERCALL_PAGE, U64(0xffffffff81001800ull), true);
 	CHECK_EQ(parse(FAB_SIZE), -EINVAL);
-	fab_with(XEN_NOTE_HYPERCALL_PAGE, U64(0xffffffff81201000ull), true); /* 2 KiB segment */
+	fab_with(XEN_ELFNOTE_HYPERCALL_PAGE, U64(0xffffffff81201000ull), true); /* 2 KiB segment */
 	CHECK_EQ(parse(FAB_SIZE), -EINVAL);
-	fab_with(XEN_NOTE_HYPERCALL_PAGE, U64(0), true);
+	fab_with(XEN_ELFNOTE_HYPERCALL_PAGE, U64(0), true);
 	CHECK_EQ(parse(FAB_SIZE), -EINVAL);
 
 	/* PADDR_OFFSET moves every segment down; a p_paddr below it is refused. */
-	fab_with(XEN_NOTE_PADDR_OFFSET, U64(0x1000), false);
+	fab_with(XEN_ELFNOTE_PADDR_OFFSET, U64(0x1000), false);
 	CHECK_EQ(parse(FAB_SIZE), 0);
 	CHECK_EQ(info.seg[0].paddr, 0xfff000);
 	CHECK_EQ(info.seg[2].vaddr, 0xffffffff81200000ull);
-	fab_with(XEN_NOTE_PADDR_OFFSET, U64(0x1000001), false);
+	fab_with(XEN_ELFNOTE_PADDR_OFFSET, U64(0x1000001), false);
 	CHECK_EQ(parse(FAB_SIZE), -EINVAL);
 	CHECK(strstr(err.msg, "below PADDR_OFFSET") != NULL);
 	/* VIRT_BASE near the top: the virtual range would wrap. */
-	fab_with(XEN_NOTE_VIRT_BASE, U64(0xffffffffff000000ull), false);
+	fab_with(XEN_ELFNOTE_VIRT_BASE, U64(0xffffffffff000000ull), false);
 	CHECK_EQ(parse(FAB_SIZE), -EINVAL);
 	/* Without VIRT_BASE the virtual addresses are the pseudo-physical ones. */
-	fab_with(XEN_NOTE_VIRT_BASE, NULL, ~0u, false);
+	fab_with(XEN_ELFNOTE_VIRT_BASE, NULL, ~0u, false);
 	CHECK_EQ(parse(FAB_SIZE), -EINVAL); /* ENTRY is then outside */
 }
 

@@ -15,7 +15,7 @@
  */
 struct trap_info {
 	pv_u8 vector;
-	pv_u8 flags;        /* TI_DPL_MASK | TI_MASK_EVENTS */
+	pv_u8 flags;        /* bits 1:0 the DPL, TI_MASK_EVENTS */
 	pv_u16 cs;
 	pv_u32 _pad;
 	pv_u64 address;
@@ -31,7 +31,6 @@ PV_CHECK_OFFSET(struct trap_info, address, 8);
  * events masked, like an interrupt gate; Linux sets it on almost every
  * vector.
  */
-#define TI_DPL_MASK 3
 #define TI_MASK_EVENTS 4
 
 #define CALLBACKOP_register 0    /* struct callback_register */

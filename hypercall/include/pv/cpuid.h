@@ -22,7 +22,6 @@
 
 /* ud2; .ascii "xen" -- then the CPUID (0f a2); RIP advances by all 7 bytes. */
 #define XEN_EMULATE_PREFIX_BYTES 0x0f, 0x0b, 0x78, 0x65, 0x6e
-#define XEN_EMULATE_PREFIX_LEN 5
 #define XEN_CPUID_INSN_LEN 7
 
 #endif

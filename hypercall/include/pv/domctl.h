@@ -21,15 +21,10 @@
 #define XEN_DOMCTL_getvcpucontext 13
 #define XEN_DOMCTL_max_vcpus 15        /* 4.17: must equal createdomain.max_vcpus */
 #define XEN_DOMCTL_setdomainhandle 17
-#define XEN_DOMCTL_irq_permission 19
-#define XEN_DOMCTL_iomem_permission 20
-#define XEN_DOMCTL_ioport_permission 21
 #define XEN_DOMCTL_hypercall_init 22   /* fill a hypercall page (kernels <= 6.1.120) */
 #define XEN_DOMCTL_settimeoffset 24
 #define XEN_DOMCTL_set_address_size 35
 #define XEN_DOMCTL_set_target 46
-#define XEN_DOMCTL_get_cpu_policy 82
-#define XEN_DOMCTL_set_cpu_policy 83
 
 /* x86 part of createdomain and getdomaininfo; both 0 for a PV guest. */
 struct xen_arch_domainconfig {
@@ -127,14 +122,11 @@ PV_CHECK_OFFSET(struct xen_domctl_getdomaininfo, gpaddr_bits, 96);
 PV_CHECK_OFFSET(struct xen_domctl_getdomaininfo, arch_config, 104);
 
 #define XEN_DOMINF_dying (1u << 0)
-#define XEN_DOMINF_hvm_guest (1u << 1)
 #define XEN_DOMINF_shutdown (1u << 2)  /* the reason is in the shutdown field */
 #define XEN_DOMINF_paused (1u << 3)
 #define XEN_DOMINF_blocked (1u << 4)
 #define XEN_DOMINF_running (1u << 5)
-#define XEN_DOMINF_debugged (1u << 6)
 #define XEN_DOMINF_xs_domain (1u << 7)
-#define XEN_DOMINF_hap (1u << 8)
 #define XEN_DOMINF_shutdownshift 16
 #define XEN_DOMINF_shutdownmask 0xff   /* SHUTDOWN_* */
 #define XEN_INVALID_MAX_VCPU_ID (~0u)

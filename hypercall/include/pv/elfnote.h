@@ -7,7 +7,6 @@
 #ifndef PV_ELFNOTE_H
 #define PV_ELFNOTE_H
 
-#define XEN_ELFNOTE_OWNER "Xen"
 
 #define XEN_ELFNOTE_ENTRY 1               /* u64: start RIP (ignore e_entry) */
 #define XEN_ELFNOTE_HYPERCALL_PAGE 2      /* u64: VA to fill; absent from 6.1.121 on */

@@ -60,12 +60,10 @@ PV_CHECK_SIZE(struct evtchn_bind_virq, 12);
 
 struct evtchn_bind_pirq {
 	pv_u32 pirq;
-	pv_u32 flags;              /* BIND_PIRQ__WILL_SHARE */
+	pv_u32 flags;              /* bit 0: the IRQ may be shared */
 	evtchn_port_t port;        /* OUT */
 };
 PV_CHECK_SIZE(struct evtchn_bind_pirq, 12);
-
-#define BIND_PIRQ__WILL_SHARE 1
 
 /* Linux binds four or five IPIs per CPU and BUG()s if one fails. */
 struct evtchn_bind_ipi {
@@ -113,7 +111,6 @@ PV_CHECK_OFFSET(struct evtchn_status, u.interdomain.port, 20);
 #define EVTCHNSTAT_closed 0
 #define EVTCHNSTAT_unbound 1
 #define EVTCHNSTAT_interdomain 2
-#define EVTCHNSTAT_pirq 3
 #define EVTCHNSTAT_virq 4
 #define EVTCHNSTAT_ipi 5
 
@@ -168,18 +165,8 @@ PV_CHECK_SIZE(struct evtchn_set_priority, 8);
 #define VIRQ_DEBUG 1
 #define VIRQ_CONSOLE 2      /* dom0: console_io has input */
 #define VIRQ_DOM_EXC 3      /* dom0: a domain crashed or shut down */
-#define VIRQ_TBUF 4
-#define VIRQ_DEBUGGER 6
 #define VIRQ_XENOPROF 7
-#define VIRQ_CON_RING 8
-#define VIRQ_PCPU_STATE 9
-#define VIRQ_MEM_EVENT 10
-#define VIRQ_ARGO 11
-#define VIRQ_ENOMEM 12
 #define VIRQ_XENPMU 13
-#define VIRQ_ARCH_0 16
-#define VIRQ_MCA VIRQ_ARCH_0
-#define VIRQ_ARCH_7 23
 #define NR_VIRQS 24
 
 #endif

@@ -40,9 +40,6 @@ PV_CHECK_OFFSET(struct grant_entry_v1, frame, 4);
 #define GTF_readonly (1 << 2)
 #define GTF_reading (1 << 3)       /* set by the hypervisor */
 #define GTF_writing (1 << 4)       /* set by the hypervisor */
-#define GTF_PWT (1 << 5)
-#define GTF_PCD (1 << 6)
-#define GTF_PAT (1 << 7)
 #define GTF_sub_page (1 << 8)
 
 #define GNTTABOP_map_grant_ref 0
@@ -56,7 +53,6 @@ PV_CHECK_OFFSET(struct grant_entry_v1, frame, 4);
 #define GNTTABOP_set_version 8
 #define GNTTABOP_get_status_frames 9   /* v2 only */
 #define GNTTABOP_get_version 10
-#define GNTTABOP_swap_grant_ref 11
 #define GNTTABOP_cache_flush 12
 
 /*
@@ -88,7 +84,6 @@ PV_CHECK_OFFSET(struct gnttab_map_grant_ref, dev_bus_addr, 24);
 #define GNTMAP_contains_pte (1 << 4)     /* host_addr is the machine address of a PTE */
 /* Bits 16 and up are copied into PTE bits 9-11 (XENFEAT_gnttab_map_avail_bits). */
 #define GNTMAP_guest_avail0_shift 16
-#define GNTMAP_guest_avail_mask (0xffffffffu << GNTMAP_guest_avail0_shift)
 
 struct gnttab_unmap_grant_ref {
 	pv_u64 host_addr;
@@ -118,12 +113,6 @@ PV_CHECK_SIZE(struct gnttab_setup_table, 24);
 PV_CHECK_OFFSET(struct gnttab_setup_table, nr_frames, 4);
 PV_CHECK_OFFSET(struct gnttab_setup_table, status, 8);
 PV_CHECK_OFFSET(struct gnttab_setup_table, frame_list, 16);
-
-struct gnttab_dump_table {
-	domid_t dom;
-	pv_s16 status;             /* OUT */
-};
-PV_CHECK_SIZE(struct gnttab_dump_table, 4);
 
 /*
  * Copy len bytes between two (page, offset) places, each a grant of
@@ -173,15 +162,6 @@ PV_CHECK_OFFSET(struct gnttab_query_size, nr_frames, 4);
 PV_CHECK_OFFSET(struct gnttab_query_size, max_nr_frames, 8);
 PV_CHECK_OFFSET(struct gnttab_query_size, status, 12);
 
-struct gnttab_unmap_and_replace {
-	pv_u64 host_addr;
-	pv_u64 new_addr;
-	grant_handle_t handle;
-	pv_s16 status;             /* OUT */
-	pv_u16 _pad;
-};
-PV_CHECK_SIZE(struct gnttab_unmap_and_replace, 24);
-
 /* Linux asks for 2 only with machine addresses above 44 bits; any error means 1. */
 struct gnttab_set_version {
 	pv_u32 version;            /* IN: wanted; OUT: in force */
@@ -201,13 +181,9 @@ PV_CHECK_SIZE(struct gnttab_get_version, 8);
 #define GNTST_bad_gntref (-3)
 #define GNTST_bad_handle (-4)
 #define GNTST_bad_virt_addr (-5)
-#define GNTST_bad_dev_addr (-6)
-#define GNTST_no_device_space (-7)
 #define GNTST_permission_denied (-8)
 #define GNTST_bad_page (-9)
 #define GNTST_bad_copy_arg (-10)   /* the copy crosses a page boundary */
-#define GNTST_address_too_big (-11)
-#define GNTST_eagain (-12)
 #define GNTST_no_space (-13)
 
 #endif

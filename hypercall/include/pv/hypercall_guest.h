@@ -21,10 +21,12 @@
 #include "domctl.h"
 #include "hypercall_nr.h"
 #include "mm.h"
-#include "platform.h"
 #include "sysctl.h"
 #include "types.h"
 #include "xen.h"
+
+/* platform_op (7) is not implemented: its argument stays an opaque pointer. */
+struct xen_platform_op;
 
 #if !defined(__x86_64__)
 #error "pv/hypercall_guest.h is for x86_64 PV guests"

@@ -19,15 +19,11 @@
 #define XENMEM_maximum_ram_page 2
 #define XENMEM_current_reservation 3   /* domid_t *: returns pages */
 #define XENMEM_maximum_reservation 4   /* domid_t *: returns pages */
-#define XENMEM_machphys_mfn_list 5
 #define XENMEM_populate_physmap 6      /* xen_memory_reservation, extents = pfns in, MFNs out */
-#define XENMEM_add_to_physmap 7        /* xen_add_to_physmap; translated guests only */
 #define XENMEM_memory_map 9            /* xen_memory_map: this domain's E820 */
 #define XENMEM_machine_memory_map 10   /* xen_memory_map: the host's E820 (dom0) */
 #define XENMEM_exchange 11             /* xen_memory_exchange */
 #define XENMEM_machphys_mapping 12     /* xen_machphys_mapping, OUT */
-#define XENMEM_remove_from_physmap 15
-#define XENMEM_add_to_physmap_range 23
 #define XENMEM_acquire_resource 28     /* xen_mem_acquire_resource */
 
 /*
@@ -51,10 +47,7 @@ PV_CHECK_OFFSET(struct xen_memory_reservation, mem_flags, 20);
 PV_CHECK_OFFSET(struct xen_memory_reservation, domid, 24);
 
 /* mem_flags: bits 7:0 limit the address width; bits 15:8 = NUMA node + 1. */
-#define XENMEMF_address_bits(x) (x)
 #define XENMEMF_get_address_bits(f) ((f) & 0xff)
-#define XENMEMF_node(n) (((n) + 1) << 8)
-#define XENMEMF_get_node(f) ((((f) >> 8) & 0xff) - 1)
 
 /*
  * Trade in extents for others (e.g. machine-contiguous ones). nr_exchanged
@@ -93,10 +86,6 @@ PV_CHECK_SIZE(struct e820_entry, 20);
 PV_CHECK_OFFSET(struct e820_entry, type, 16);
 
 #define E820_RAM 1
-#define E820_RESERVED 2
-#define E820_ACPI 3
-#define E820_NVS 4
-#define E820_UNUSABLE 5
 
 /*
  * Where the read-only M2P is mapped and its size; Xen answers
@@ -107,47 +96,5 @@ struct xen_machphys_mapping {
 	pv_u64 max_mfn;
 };
 PV_CHECK_SIZE(struct xen_machphys_mapping, 24);
-
-struct xen_add_to_physmap {
-	domid_t domid;
-	pv_u16 size;               /* for XENMAPSPACE_gmfn_range */
-	pv_u32 space;              /* XENMAPSPACE_* */
-	pv_u64 idx;
-	pv_u64 gpfn;
-};
-PV_CHECK_SIZE(struct xen_add_to_physmap, 24);
-PV_CHECK_OFFSET(struct xen_add_to_physmap, space, 4);
-PV_CHECK_OFFSET(struct xen_add_to_physmap, idx, 8);
-PV_CHECK_OFFSET(struct xen_add_to_physmap, gpfn, 16);
-
-#define XENMAPSPACE_shared_info 0
-#define XENMAPSPACE_grant_table 1
-#define XENMAPSPACE_gmfn 2
-#define XENMAPSPACE_gmfn_range 3
-#define XENMAPSPACE_gmfn_foreign 4
-#define XENMAPSPACE_dev_mmio 5
-
-/*
- * Map frames of another domain's resource (its grant table) into the
- * caller. libxc falls back to GNTTABOP_setup_table on -EOPNOTSUPP.
- */
-struct xen_mem_acquire_resource {
-	domid_t domid;
-	pv_u16 type;               /* XENMEM_resource_* */
-	pv_u32 id;
-	pv_u32 nr_frames;
-	pv_u32 flags;
-	pv_u64 frame;              /* first frame of the resource */
-	pv_gva_t frame_list;       /* u64 MFNs, IN for PV */
-};
-PV_CHECK_SIZE(struct xen_mem_acquire_resource, 32);
-PV_CHECK_OFFSET(struct xen_mem_acquire_resource, nr_frames, 8);
-PV_CHECK_OFFSET(struct xen_mem_acquire_resource, frame, 16);
-PV_CHECK_OFFSET(struct xen_mem_acquire_resource, frame_list, 24);
-
-#define XENMEM_resource_ioreq_server 0
-#define XENMEM_resource_grant_table 1
-#define XENMEM_resource_grant_table_id_shared 0
-#define XENMEM_resource_grant_table_id_status 1
 
 #endif

@@ -25,15 +25,12 @@ PV_CHECK_SIZE(struct mmu_update, 16);
 #define MMU_MACHPHYS_UPDATE 1        /* M2P[ptr >> 12] = val (a pfn) */
 #define MMU_PT_UPDATE_PRESERVE_AD 2  /* as NORMAL, keeping A/D bits already set */
 #define MMU_PT_UPDATE_NO_TRANSLATE 3 /* as NORMAL, val not translated through FD's p2m */
-#define MMU_CMD_MASK 3
 
 /*
  * foreigndom: bits 15:0 name the owner mapped frames must belong to (FD,
  * DOMID_SELF for the caller); bits 31:16 are 0 when the caller owns the
  * page tables, else 1 + the domain that does (PFD).
  */
-#define MMU_FOREIGNDOM_FD(fd) ((fd) & 0xffff)
-#define MMU_FOREIGNDOM_PFD_FIELD(fd) (((fd) >> 16) & 0xffff)
 
 /*
  * mmuext_op(ops, count, done, foreigndom). arg1 is an MFN or a linear
@@ -82,12 +79,10 @@ PV_CHECK_OFFSET(struct mmuext_op, arg2, 16);
  * the current page tables. flags bits 1:0 are the flush, bit 2 the scope;
  * any other value with bits above 2 set is a pointer to a vCPU bitmap.
  */
-#define UVMF_NONE 0
 #define UVMF_TLB_FLUSH 1
 #define UVMF_INVLPG 2
 #define UVMF_FLUSHTYPE_MASK 3
 #define UVMF_LOCAL 0
-#define UVMF_MULTI 0                 /* OR in the bitmap pointer */
 #define UVMF_ALL 4
 
 /*

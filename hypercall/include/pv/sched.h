@@ -16,8 +16,6 @@
 #define SCHEDOP_poll 3             /* sched_poll */
 #define SCHEDOP_remote_shutdown 4  /* sched_remote_shutdown; toolstack */
 #define SCHEDOP_shutdown_code 5    /* sched_shutdown: record the reason only */
-#define SCHEDOP_watchdog 6         /* sched_watchdog */
-#define SCHEDOP_pin_override 7     /* sched_pin_override; dom0, errors tolerated */
 
 struct sched_shutdown {
 	pv_u32 reason;             /* SHUTDOWN_* */
@@ -48,17 +46,6 @@ struct sched_remote_shutdown {
 };
 PV_CHECK_SIZE(struct sched_remote_shutdown, 8);
 PV_CHECK_OFFSET(struct sched_remote_shutdown, reason, 4);
-
-struct sched_watchdog {
-	pv_u32 id;                 /* 0: allocate a new watchdog */
-	pv_u32 timeout;            /* seconds; 0: destroy */
-};
-PV_CHECK_SIZE(struct sched_watchdog, 8);
-
-struct sched_pin_override {
-	pv_s32 pcpu;               /* -1: undo */
-};
-PV_CHECK_SIZE(struct sched_pin_override, 4);
 
 /* Shutdown reasons; for suspend RDX also carries the start_info MFN. */
 #define SHUTDOWN_poweroff 0

@@ -14,12 +14,6 @@
 #define XEN_SYSCTL_physinfo 3
 #define XEN_SYSCTL_sched_id 4
 #define XEN_SYSCTL_getdomaininfolist 6
-#define XEN_SYSCTL_getcpuinfo 8
-#define XEN_SYSCTL_cputopoinfo 16
-#define XEN_SYSCTL_numainfo 17
-#define XEN_SYSCTL_cpupool_op 18
-#define XEN_SYSCTL_get_cpu_featureset 26
-#define XEN_SYSCTL_get_cpu_policy 29
 
 /* Copies the hypervisor's console log, oldest first. */
 struct xen_sysctl_readconsole {
@@ -62,14 +56,7 @@ PV_CHECK_OFFSET(struct xen_sysctl_physinfo, hw_cap, 80);
 
 #define XEN_SYSCTL_PHYSCAP_hvm (1u << 0)
 #define XEN_SYSCTL_PHYSCAP_pv (1u << 1)
-#define XEN_SYSCTL_PHYSCAP_directio (1u << 2)
-#define XEN_SYSCTL_PHYSCAP_hap (1u << 3)
-#define XEN_SYSCTL_PHYSCAP_shadow (1u << 4)
-#define XEN_SYSCTL_PHYSCAP_iommu_hap_pt_share (1u << 5)
-#define XEN_SYSCTL_PHYSCAP_vmtrace (1u << 6)
-#define XEN_SYSCTL_PHYSCAP_vpmu (1u << 7)
 #define XEN_SYSCTL_PHYSCAP_gnttab_v1 (1u << 8)
-#define XEN_SYSCTL_PHYSCAP_gnttab_v2 (1u << 9)
 
 struct xen_sysctl_sched_id {
 	pv_u32 sched_id;           /* XEN_SCHEDULER_* */
@@ -77,12 +64,7 @@ struct xen_sysctl_sched_id {
 PV_CHECK_SIZE(struct xen_sysctl_sched_id, 4);
 
 /* Scheduler ids (Xen keeps them in its domctl.h). */
-#define XEN_SCHEDULER_SEDF 4
 #define XEN_SCHEDULER_CREDIT 5
-#define XEN_SCHEDULER_CREDIT2 6
-#define XEN_SCHEDULER_ARINC653 7
-#define XEN_SCHEDULER_RTDS 8
-#define XEN_SCHEDULER_NULL 9
 
 /* Fills buffer with struct xen_domctl_getdomaininfo for domains >= first_domain. */
 struct xen_sysctl_getdomaininfolist {

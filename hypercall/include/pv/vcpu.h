@@ -21,11 +21,6 @@
 #define VCPUOP_set_singleshot_timer 8
 #define VCPUOP_stop_singleshot_timer 9
 #define VCPUOP_register_vcpu_info 10
-#define VCPUOP_send_nmi 11
-#define VCPUOP_get_physid 12
-#define VCPUOP_register_vcpu_time_memory_area 13
-#define VCPUOP_register_runstate_phys_area 14
-#define VCPUOP_register_vcpu_time_phys_area 15
 
 /*
  * Time spent in each state, in ns. Linux uses it for steal time only;
@@ -60,11 +55,6 @@ struct vcpu_register_runstate_memory_area {
 };
 PV_CHECK_SIZE(struct vcpu_register_runstate_memory_area, 8);
 
-struct vcpu_register_time_memory_area {
-	pv_gva_t addr;             /* a struct vcpu_time_info */
-};
-PV_CHECK_SIZE(struct vcpu_register_time_memory_area, 8);
-
 /* A new PV vCPU starts with a 10 ms periodic VIRQ_TIMER; Linux stops it at boot. */
 struct vcpu_set_periodic_timer {
 	pv_u64 period_ns;
@@ -95,12 +85,6 @@ struct vcpu_register_vcpu_info {
 };
 PV_CHECK_SIZE(struct vcpu_register_vcpu_info, 16);
 PV_CHECK_OFFSET(struct vcpu_register_vcpu_info, offset, 8);
-
-/* dom0: low 32 bits APIC id, high 32 bits ACPI id. */
-struct vcpu_get_physid {
-	pv_u64 phys_id;
-};
-PV_CHECK_SIZE(struct vcpu_get_physid, 8);
 
 /*
  * A vCPU's general registers as initialise, setvcpucontext and

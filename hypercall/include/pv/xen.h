@@ -38,16 +38,13 @@
 
 #define FLAT_RING3_CS32 0xe023
 #define FLAT_RING3_CS64 0xe033
-#define FLAT_RING3_DS32 0xe02b
 #define FLAT_RING3_DS64 0x0000  /* the null selector */
-#define FLAT_RING3_SS32 0xe02b
 #define FLAT_RING3_SS64 0xe02b
 #define FLAT_KERNEL_CS FLAT_RING3_CS64
 #define FLAT_KERNEL_SS FLAT_RING3_SS64
 #define FLAT_KERNEL_DS FLAT_RING3_DS64
 #define FLAT_USER_CS FLAT_RING3_CS64
 #define FLAT_USER_SS FLAT_RING3_SS64
-#define FLAT_USER_DS FLAT_RING3_DS64
 
 /*
  * L4 slots 256-271 of every guest address space belong to the hypervisor:
@@ -57,13 +54,10 @@
  */
 #define HYPERVISOR_VIRT_START 0xffff800000000000ULL
 #define HYPERVISOR_VIRT_END 0xffff880000000000ULL
-#define HYPERVISOR_L4_FIRST_SLOT 256
-#define HYPERVISOR_L4_LAST_SLOT 271
 #define MACH2PHYS_VIRT_START 0xffff800000000000ULL
 #define MACH2PHYS_VIRT_END 0xffff804000000000ULL
 #define MACH2PHYS_NR_ENTRIES ((MACH2PHYS_VIRT_END - MACH2PHYS_VIRT_START) >> 3) /* 2^35 */
 
-#define XEN_PAGE_SHIFT 12
 #define XEN_PAGE_SIZE 4096
 #define XEN_LEGACY_MAX_VCPUS 32  /* vcpu_info slots inside shared_info */
 #define MAX_GUEST_CMDLINE 1024
@@ -77,10 +71,6 @@
 /* vm_assist (21): cmd, then the type. Linux ignores the results except for 5. */
 #define VMASST_CMD_enable 0
 #define VMASST_CMD_disable 1
-#define VMASST_TYPE_4gb_segments 0
-#define VMASST_TYPE_4gb_segments_notify 1
-#define VMASST_TYPE_writable_pagetables 2
-#define VMASST_TYPE_pae_extended_cr3 3
 #define VMASST_TYPE_architectural_iopl 4
 #define VMASST_TYPE_runstate_update_flag 5
 #define VMASST_TYPE_m2p_strict 32
@@ -144,7 +134,6 @@ PV_CHECK_OFFSET(struct vcpu_time_info, flags, 29);
 
 /* Set only when the TSC is invariant and synchronised: enables the vDSO clock. */
 #define XEN_PVCLOCK_TSC_STABLE_BIT (1 << 0)
-#define XEN_PVCLOCK_GUEST_STOPPED (1 << 1)
 
 struct arch_vcpu_info {
 	pv_u64 cr2;   /* the faulting address of the #PF being delivered */
@@ -189,10 +178,6 @@ struct arch_shared_info {
 PV_CHECK_SIZE(struct arch_shared_info, 48);
 PV_CHECK_OFFSET(struct arch_shared_info, nmi_reason, 16);
 PV_CHECK_OFFSET(struct arch_shared_info, p2m_generation, 40);
-
-#define XEN_NMIREASON_io_error (1 << 0)
-#define XEN_NMIREASON_pci_serr (1 << 1)
-#define XEN_NMIREASON_unknown (1 << 2)
 
 /* 2-level event channels: one bit per port in pending and mask. */
 #define EVTCHN_2L_NR_CHANNELS 4096
@@ -276,48 +261,6 @@ PV_CHECK_OFFSET(struct start_info, nr_p2m_frames, 1160);
 
 #define SIF_PRIVILEGED (1 << 0)      /* may use privileged hypercalls */
 #define SIF_INITDOMAIN (1 << 1)      /* the initial domain (Linux: xen_initial_domain()) */
-#define SIF_MULTIBOOT_MOD (1 << 2)
 #define SIF_MOD_START_PFN (1 << 3)   /* mod_start is a pfn; the initrd is not mapped */
-#define SIF_VIRT_P2M_4TOOLS (1 << 4)
-#define SIF_PM_MASK (0xff << 8)
-
-/*
- * Dom0's video console description, placed right after start_info
- * (console.dom0.info_off = 1168, info_size = 40), or 0/0 without video.
- */
-struct dom0_vga_console_info {
-	pv_u8 video_type;          /* XEN_VGATYPE_* */
-	pv_u8 _pad[3];
-	union {
-		struct {
-			pv_u16 font_height;
-			pv_u16 cursor_x, cursor_y;
-			pv_u16 rows, columns;
-		} text_mode_3;
-		struct {
-			pv_u16 width, height;
-			pv_u16 bytes_per_line;
-			pv_u16 bits_per_pixel;
-			pv_u32 lfb_base;
-			pv_u32 lfb_size;
-			pv_u8 red_pos, red_size;
-			pv_u8 green_pos, green_size;
-			pv_u8 blue_pos, blue_size;
-			pv_u8 rsvd_pos, rsvd_size;
-			pv_u32 gbl_caps;
-			pv_u16 mode_attrs;
-			pv_u16 _pad;
-			pv_u32 ext_lfb_base;  /* high 32 bits of lfb_base */
-		} vesa_lfb;
-	} u;
-};
-PV_CHECK_SIZE(struct dom0_vga_console_info, 40);
-PV_CHECK_OFFSET(struct dom0_vga_console_info, u, 4);
-PV_CHECK_OFFSET(struct dom0_vga_console_info, u.vesa_lfb.lfb_base, 12);
-PV_CHECK_OFFSET(struct dom0_vga_console_info, u.vesa_lfb.ext_lfb_base, 36);
-
-#define XEN_VGATYPE_TEXT_MODE_3 0x03
-#define XEN_VGATYPE_VESA_LFB 0x23
-#define XEN_VGATYPE_EFI_LFB 0x70
 
 #endif

@@ -246,7 +246,7 @@ int xen_elf_parse(const void *image, size_t size, struct xen_elf_info *info,
 	if (!in_segment(info, info->entry, 1))
 		return kimg_fail(err, -EINVAL, "Xen ENTRY %#llx is outside the loaded segments",
 				 (unsigned long long)info->entry);
-	if ((info->notes & (1ull << XEN_NOTE_HYPERCALL_PAGE)) &&
+	if ((info->notes & (1ull << XEN_ELFNOTE_HYPERCALL_PAGE)) &&
 	    ((info->hypercall_page & (XEN_PAGE_SIZE - 1)) ||
 	     !in_segment(info, info->hypercall_page, XEN_PAGE_SIZE)))
 		return kimg_fail(err, -EINVAL,

@@ -68,8 +68,8 @@ void bcj_x86_decode(u8 *buf, size_t len, u32 start);
 
 /* The Xen notes of an image, at most one per type (xen_notes.c). */
 struct xen_notes {
-	const u8 *desc[XEN_NOTE_MAX + 1]; /* NULL: type not seen */
-	u32 size[XEN_NOTE_MAX + 1];
+	const u8 *desc[XEN_ELFNOTE_MAX + 1]; /* NULL: type not seen */
+	u32 size[XEN_ELFNOTE_MAX + 1];
 	unsigned int found;               /* Xen notes seen, repeats included */
 };
 

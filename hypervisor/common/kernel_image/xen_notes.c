@@ -7,24 +7,24 @@
 #define NOTE_HEADER 12 /* n_namesz, n_descsz, n_type: three u32 */
 
 static const char *const note_names[] = {
-	[XEN_NOTE_ENTRY] = "ENTRY",
-	[XEN_NOTE_HYPERCALL_PAGE] = "HYPERCALL_PAGE",
-	[XEN_NOTE_VIRT_BASE] = "VIRT_BASE",
-	[XEN_NOTE_PADDR_OFFSET] = "PADDR_OFFSET",
-	[XEN_NOTE_XEN_VERSION] = "XEN_VERSION",
-	[XEN_NOTE_GUEST_OS] = "GUEST_OS",
-	[XEN_NOTE_GUEST_VERSION] = "GUEST_VERSION",
-	[XEN_NOTE_LOADER] = "LOADER",
-	[XEN_NOTE_PAE_MODE] = "PAE_MODE",
-	[XEN_NOTE_FEATURES] = "FEATURES",
-	[XEN_NOTE_BSD_SYMTAB] = "BSD_SYMTAB",
-	[XEN_NOTE_HV_START_LOW] = "HV_START_LOW",
-	[XEN_NOTE_L1_MFN_VALID] = "L1_MFN_VALID",
-	[XEN_NOTE_SUSPEND_CANCEL] = "SUSPEND_CANCEL",
-	[XEN_NOTE_INIT_P2M] = "INIT_P2M",
-	[XEN_NOTE_MOD_START_PFN] = "MOD_START_PFN",
-	[XEN_NOTE_SUPPORTED_FEATURES] = "SUPPORTED_FEATURES",
-	[XEN_NOTE_PHYS32_ENTRY] = "PHYS32_ENTRY",
+	[XEN_ELFNOTE_ENTRY] = "ENTRY",
+	[XEN_ELFNOTE_HYPERCALL_PAGE] = "HYPERCALL_PAGE",
+	[XEN_ELFNOTE_VIRT_BASE] = "VIRT_BASE",
+	[XEN_ELFNOTE_PADDR_OFFSET] = "PADDR_OFFSET",
+	[XEN_ELFNOTE_XEN_VERSION] = "XEN_VERSION",
+	[XEN_ELFNOTE_GUEST_OS] = "GUEST_OS",
+	[XEN_ELFNOTE_GUEST_VERSION] = "GUEST_VERSION",
+	[XEN_ELFNOTE_LOADER] = "LOADER",
+	[XEN_ELFNOTE_PAE_MODE] = "PAE_MODE",
+	[XEN_ELFNOTE_FEATURES] = "FEATURES",
+	[XEN_ELFNOTE_BSD_SYMTAB] = "BSD_SYMTAB",
+	[XEN_ELFNOTE_HV_START_LOW] = "HV_START_LOW",
+	[XEN_ELFNOTE_L1_MFN_VALID] = "L1_MFN_VALID",
+	[XEN_ELFNOTE_SUSPEND_CANCEL] = "SUSPEND_CANCEL",
+	[XEN_ELFNOTE_INIT_P2M] = "INIT_P2M",
+	[XEN_ELFNOTE_MOD_START_PFN] = "MOD_START_PFN",
+	[XEN_ELFNOTE_SUPPORTED_FEATURES] = "SUPPORTED_FEATURES",
+	[XEN_ELFNOTE_PHYS32_ENTRY] = "PHYS32_ENTRY",
 };
 
 /* XENFEAT_* names by bit number, as FEATURES spells them (Xen's public/features.h). */
@@ -75,7 +75,7 @@ int xen_notes_scan(struct xen_notes *n, const u8 *p, size_t len, unsigned int al
 		      (namesz == 3 && !memcmp(name, "Xen", 3))))
 			continue;
 		n->found++;
-		if (type > XEN_NOTE_MAX)
+		if (type > XEN_ELFNOTE_MAX)
 			continue;
 		if (!n->desc[type]) {
 			n->desc[type] = desc;
@@ -182,29 +182,29 @@ int xen_notes_decode(const struct xen_notes *n, struct xen_elf_info *info, struc
 		u8 wide; /* 1: u64 field, 0: u32 field */
 		u16 offset;
 	} nums[] = {
-		{ XEN_NOTE_ENTRY, 1, offsetof(struct xen_elf_info, entry) },
-		{ XEN_NOTE_HYPERCALL_PAGE, 1, offsetof(struct xen_elf_info, hypercall_page) },
-		{ XEN_NOTE_VIRT_BASE, 1, offsetof(struct xen_elf_info, virt_base) },
-		{ XEN_NOTE_PADDR_OFFSET, 1, offsetof(struct xen_elf_info, paddr_offset) },
-		{ XEN_NOTE_HV_START_LOW, 1, offsetof(struct xen_elf_info, hv_start_low) },
-		{ XEN_NOTE_INIT_P2M, 1, offsetof(struct xen_elf_info, init_p2m) },
-		{ XEN_NOTE_PHYS32_ENTRY, 1, offsetof(struct xen_elf_info, phys32_entry) },
-		{ XEN_NOTE_SUSPEND_CANCEL, 0, offsetof(struct xen_elf_info, suspend_cancel) },
-		{ XEN_NOTE_MOD_START_PFN, 0, offsetof(struct xen_elf_info, mod_start_pfn) },
-		{ XEN_NOTE_SUPPORTED_FEATURES, 0, offsetof(struct xen_elf_info, supported_features) },
+		{ XEN_ELFNOTE_ENTRY, 1, offsetof(struct xen_elf_info, entry) },
+		{ XEN_ELFNOTE_HYPERCALL_PAGE, 1, offsetof(struct xen_elf_info, hypercall_page) },
+		{ XEN_ELFNOTE_VIRT_BASE, 1, offsetof(struct xen_elf_info, virt_base) },
+		{ XEN_ELFNOTE_PADDR_OFFSET, 1, offsetof(struct xen_elf_info, paddr_offset) },
+		{ XEN_ELFNOTE_HV_START_LOW, 1, offsetof(struct xen_elf_info, hv_start_low) },
+		{ XEN_ELFNOTE_INIT_P2M, 1, offsetof(struct xen_elf_info, init_p2m) },
+		{ XEN_ELFNOTE_PHYS32_ENTRY, 1, offsetof(struct xen_elf_info, phys32_entry) },
+		{ XEN_ELFNOTE_SUSPEND_CANCEL, 0, offsetof(struct xen_elf_info, suspend_cancel) },
+		{ XEN_ELFNOTE_MOD_START_PFN, 0, offsetof(struct xen_elf_info, mod_start_pfn) },
+		{ XEN_ELFNOTE_SUPPORTED_FEATURES, 0, offsetof(struct xen_elf_info, supported_features) },
 	};
 	static const struct {
 		u8 type;
 		u16 offset;
 		u16 size;
 	} strs[] = {
-		{ XEN_NOTE_XEN_VERSION, offsetof(struct xen_elf_info, xen_version), XEN_ELF_STR_LEN },
-		{ XEN_NOTE_GUEST_OS, offsetof(struct xen_elf_info, guest_os), XEN_ELF_STR_LEN },
-		{ XEN_NOTE_GUEST_VERSION, offsetof(struct xen_elf_info, guest_version), XEN_ELF_STR_LEN },
-		{ XEN_NOTE_LOADER, offsetof(struct xen_elf_info, loader), XEN_ELF_STR_LEN },
-		{ XEN_NOTE_PAE_MODE, offsetof(struct xen_elf_info, pae_mode), XEN_ELF_STR_LEN },
-		{ XEN_NOTE_BSD_SYMTAB, offsetof(struct xen_elf_info, bsd_symtab), XEN_ELF_STR_LEN },
-		{ XEN_NOTE_FEATURES, offsetof(struct xen_elf_info, features), XEN_ELF_FEATURES_LEN },
+		{ XEN_ELFNOTE_XEN_VERSION, offsetof(struct xen_elf_info, xen_version), XEN_ELF_STR_LEN },
+		{ XEN_ELFNOTE_GUEST_OS, offsetof(struct xen_elf_info, guest_os), XEN_ELF_STR_LEN },
+		{ XEN_ELFNOTE_GUEST_VERSION, offsetof(struct xen_elf_info, guest_version), XEN_ELF_STR_LEN },
+		{ XEN_ELFNOTE_LOADER, offsetof(struct xen_elf_info, loader), XEN_ELF_STR_LEN },
+		{ XEN_ELFNOTE_PAE_MODE, offsetof(struct xen_elf_info, pae_mode), XEN_ELF_STR_LEN },
+		{ XEN_ELFNOTE_BSD_SYMTAB, offsetof(struct xen_elf_info, bsd_symtab), XEN_ELF_STR_LEN },
+		{ XEN_ELFNOTE_FEATURES, offsetof(struct xen_elf_info, features), XEN_ELF_FEATURES_LEN },
 	};
 	u8 *base = (u8 *)info;
 	int ret;
@@ -212,7 +212,7 @@ int xen_notes_decode(const struct xen_notes *n, struct xen_elf_info *info, struc
 	if (!n->found)
 		return kimg_fail(err, -EOPNOTSUPP,
 				 "not a Xen PV kernel: no Xen ELF notes; build it with CONFIG_XEN_PV");
-	for (unsigned int t = 0; t <= XEN_NOTE_MAX; t++)
+	for (unsigned int t = 0; t <= XEN_ELFNOTE_MAX; t++)
 		if (n->desc[t])
 			info->notes |= 1ull << t;
 
@@ -231,28 +231,28 @@ int xen_notes_decode(const struct xen_notes *n, struct xen_elf_info *info, struc
 		if (n->desc[strs[i].type])
 			get_str(n, strs[i].type, (char *)(base + strs[i].offset), strs[i].size);
 
-	if (n->desc[XEN_NOTE_L1_MFN_VALID]) {
-		const u8 *d = n->desc[XEN_NOTE_L1_MFN_VALID];
+	if (n->desc[XEN_ELFNOTE_L1_MFN_VALID]) {
+		const u8 *d = n->desc[XEN_ELFNOTE_L1_MFN_VALID];
 
-		if (n->size[XEN_NOTE_L1_MFN_VALID] == 16) {
+		if (n->size[XEN_ELFNOTE_L1_MFN_VALID] == 16) {
 			info->l1_mfn_valid_mask = get_le64(d);
 			info->l1_mfn_valid_value = get_le64(d + 8);
-		} else if (n->size[XEN_NOTE_L1_MFN_VALID] == 8) {
+		} else if (n->size[XEN_ELFNOTE_L1_MFN_VALID] == 8) {
 			info->l1_mfn_valid_mask = get_le32(d);
 			info->l1_mfn_valid_value = get_le32(d + 4);
 		} else {
 			return kimg_fail(err, -EINVAL, "Xen L1_MFN_VALID note has %u bytes, not 16",
-					 n->size[XEN_NOTE_L1_MFN_VALID]);
+					 n->size[XEN_ELFNOTE_L1_MFN_VALID]);
 		}
 	}
-	if (n->desc[XEN_NOTE_FEATURES]) {
-		ret = parse_features(n->desc[XEN_NOTE_FEATURES], n->size[XEN_NOTE_FEATURES], info,
+	if (n->desc[XEN_ELFNOTE_FEATURES]) {
+		ret = parse_features(n->desc[XEN_ELFNOTE_FEATURES], n->size[XEN_ELFNOTE_FEATURES], info,
 				     err);
 		if (ret)
 			return ret;
 	}
 
-	if (!n->desc[XEN_NOTE_XEN_VERSION] || strncmp(info->xen_version, "xen-3.0", 7))
+	if (!n->desc[XEN_ELFNOTE_XEN_VERSION] || strncmp(info->xen_version, "xen-3.0", 7))
 		return kimg_fail(err, -EOPNOTSUPP,
 				 "Xen XEN_VERSION note is \"%s\", not \"xen-3.0\": not a Xen 3.0 ABI kernel",
 				 info->xen_version);
@@ -260,7 +260,7 @@ int xen_notes_decode(const struct xen_notes *n, struct xen_elf_info *info, struc
 		return kimg_fail(err, -EOPNOTSUPP,
 				 "Xen notes name neither LOADER \"generic\" nor GUEST_OS \"linux\" "
 				 "(LOADER \"%s\", GUEST_OS \"%s\")", info->loader, info->guest_os);
-	if (!n->desc[XEN_NOTE_ENTRY])
+	if (!n->desc[XEN_ELFNOTE_ENTRY])
 		return kimg_fail(err, -EINVAL, "no Xen ENTRY note: the kernel's entry point is unknown");
 	return 0;
 }

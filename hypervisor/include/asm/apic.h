@@ -12,7 +12,6 @@
 #define APIC_VERSION 0x030
 #define APIC_TPR 0x080
 #define APIC_EOI 0x0b0
-#define APIC_LDR 0x0d0
 #define APIC_SVR 0x0f0
 #define APIC_ESR 0x280
 #define APIC_LVT_CMCI 0x2f0
@@ -31,7 +30,6 @@
 #define APIC_SVR_ENABLE (1u << 8)
 
 #define APIC_LVT_MASKED (1u << 16)
-#define APIC_LVT_LEVEL (1u << 15)
 #define APIC_LVT_ACTIVE_LOW (1u << 13)
 #define APIC_LVT_DM_NMI (4u << 8)
 #define APIC_LVT_TIMER_ONESHOT (0u << 17)
@@ -40,7 +38,6 @@
 #define APIC_TIMER_DIV_1 0xb
 
 #define APIC_ICR_DM_FIXED (0u << 8)
-#define APIC_ICR_DM_NMI (4u << 8)
 #define APIC_ICR_DM_INIT (5u << 8)
 #define APIC_ICR_DM_STARTUP (6u << 8)
 #define APIC_ICR_BUSY (1u << 12)

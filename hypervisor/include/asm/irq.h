@@ -8,7 +8,6 @@
 
 #include <mica/types.h>
 
-#define IRQ_VECTOR_FIRST 0x20
 #define IRQ_VECTOR_TIMER 0xf0    /* local APIC timer */
 #define IRQ_VECTOR_IPI_WAKE 0xf1 /* IPI: only wakes a halted CPU */
 #define IRQ_VECTOR_IPI_STOP 0xf2 /* IPI: stop this CPU for good */

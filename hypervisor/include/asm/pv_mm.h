@@ -73,14 +73,13 @@ void put_page(struct frame *f);
  */
 int get_page_type(struct frame *f, enum pv_page_type t);
 /*
- * Drops a type reference. The last one of a page table devalidates it,
- * and every table below it leaves unused, as on Xen: through this CPU's
- * devalidation queue, a few tables at once, the rest drained by the next
- * mmu_update/mmuext_op on this CPU or by whoever needs one of them.
+ * Both at once, undone on failure (get_page failing gives -EINVAL).
+ * Dropping the type reference first: the last one of a page table
+ * devalidates it, and every table below it leaves unused, as on Xen:
+ * through this CPU's devalidation queue, a few tables at once, the rest
+ * drained by the next mmu_update/mmuext_op on this CPU or by whoever
+ * needs one of them.
  */
-void put_page_type(struct frame *f);
-
-/* Both at once, undone on failure (get_page failing gives -EINVAL). */
 int get_page_and_type(struct frame *f, const struct domain *d, enum pv_page_type t);
 void put_page_and_type(struct frame *f);
 
@@ -127,7 +126,6 @@ void pv_mm_vcpu_destroy(struct vcpu *v);
 
 /* The machine-to-phys table: M2P[mfn] = the domain's pfn for that frame. */
 void m2p_set(u64 mfn, u64 pfn);
-u64 m2p_get(u64 mfn);
 #define M2P_INVALID (~0UL)
 
 /*

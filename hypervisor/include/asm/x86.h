@@ -4,19 +4,13 @@
 
 #include <mica/types.h>
 
-#define X86_CR0_PE (1UL << 0)
 #define X86_CR0_MP (1UL << 1)
-#define X86_CR0_EM (1UL << 2)
 #define X86_CR0_TS (1UL << 3)
 #define X86_CR0_NE (1UL << 5)
-#define X86_CR0_WP (1UL << 16)
-#define X86_CR0_PG (1UL << 31)
 
-#define X86_CR4_PAE (1UL << 5)
 #define X86_CR4_PGE (1UL << 7)
 #define X86_CR4_OSFXSR (1UL << 9)
 #define X86_CR4_OSXMMEXCPT (1UL << 10)
-#define X86_CR4_FSGSBASE (1UL << 16)
 #define X86_CR4_OSXSAVE (1UL << 18)
 #define X86_CR4_SMEP (1UL << 20)
 
@@ -31,7 +25,6 @@
 #define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
-#define MSR_TSC_AUX 0xc0000103
 
 #define EFER_SCE (1UL << 0)
 #define EFER_LME (1UL << 8)
@@ -48,16 +41,6 @@ static inline u8 inb(u16 port)
 
 	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
-}
-
-static inline void outw(u16 port, u16 v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline void outl(u16 port, u32 v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
 }
 
 static inline u64 rdmsr(u32 msr)

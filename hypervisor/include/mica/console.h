@@ -42,8 +42,6 @@ void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
  */
 void console_lock_for_report(void);
 void console_unlock_for_report(void);
-/* Writes raw text, without level filtering or timestamps. */
-void console_puts(const char *s);
 
 /*
  * Copies up to size bytes of the log ring starting at *offset (an absolute

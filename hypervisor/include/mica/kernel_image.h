@@ -3,6 +3,7 @@
 #define MICA_KERNEL_IMAGE_H
 
 #include <mica/types.h>
+#include <pv/elfnote.h>
 
 /*
  * Theory of operation. A PV kernel reaches a builder (the hypervisor for
@@ -30,28 +31,8 @@ struct kimg_err {
 	char msg[160];
 };
 
-/* Xen ELF note types (the number in each note's n_type, owner "Xen"). */
-enum {
-	XEN_NOTE_ENTRY = 1,
-	XEN_NOTE_HYPERCALL_PAGE = 2,
-	XEN_NOTE_VIRT_BASE = 3,
-	XEN_NOTE_PADDR_OFFSET = 4,
-	XEN_NOTE_XEN_VERSION = 5,
-	XEN_NOTE_GUEST_OS = 6,
-	XEN_NOTE_GUEST_VERSION = 7,
-	XEN_NOTE_LOADER = 8,
-	XEN_NOTE_PAE_MODE = 9,
-	XEN_NOTE_FEATURES = 10,
-	XEN_NOTE_BSD_SYMTAB = 11,
-	XEN_NOTE_HV_START_LOW = 12,
-	XEN_NOTE_L1_MFN_VALID = 13,
-	XEN_NOTE_SUSPEND_CANCEL = 14,
-	XEN_NOTE_INIT_P2M = 15,
-	XEN_NOTE_MOD_START_PFN = 16,
-	XEN_NOTE_SUPPORTED_FEATURES = 17,
-	XEN_NOTE_PHYS32_ENTRY = 18,
-	XEN_NOTE_MAX = 63, /* types above this are ignored */
-};
+/* Xen ELF note types above this are ignored (pv/elfnote.h lists 1-18). */
+#define XEN_ELFNOTE_MAX 63
 
 #define XEN_ELF_MAX_SEGMENTS 16 /* PT_LOAD headers with a non-zero p_memsz */
 #define XEN_ELF_STR_LEN 32      /* string notes, NUL included */

@@ -29,7 +29,6 @@ typedef u64 mfn_t;   /* a machine frame number: paddr >> PAGE_SHIFT */
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1UL << PAGE_SHIFT)
-#define PAGE_MASK (~(PAGE_SIZE - 1))
 
 #define KiB(x) ((u64)(x) << 10)
 #define MiB(x) ((u64)(x) << 20)
@@ -52,7 +51,6 @@ typedef u64 mfn_t;   /* a machine frame number: paddr >> PAGE_SHIFT */
 #define __packed __attribute__((packed))
 #define __aligned(n) __attribute__((aligned(n)))
 #define __noreturn __attribute__((noreturn))
-#define __section(s) __attribute__((section(s)))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 #define __unused __attribute__((unused))
 

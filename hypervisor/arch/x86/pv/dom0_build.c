@@ -16,8 +16,8 @@
  *    stack, the image's gaps and BSS): dom0's other frames hold whatever
  *    free memory held at boot, which belonged to nobody;
  *  - start_info's magic is "xen-3.0-x86_64" (Xen's dom0 builder appends
- *    "p"; Linux reads neither); there is no video information, so the
- *    dom0_vga_console_info slot after start_info stays zero and
+ *    "p"; Linux reads neither); there is no video information, so no
+ *    console description follows start_info and
  *    console.dom0.info_off/size are 0, as Xen leaves them without video;
  *  - mod_len is the initrd's exact length, as Xen gives dom0.
  */
@@ -270,7 +270,7 @@ static int parse_image(void)
 		pr_err("dom0 kernel refused: %s", b.err.msg);
 		return rc;
 	}
-	if ((b.elf.notes & (1ULL << XEN_NOTE_SUPPORTED_FEATURES)) &&
+	if ((b.elf.notes & (1ULL << XEN_ELFNOTE_SUPPORTED_FEATURES)) &&
 	    !(b.elf.supported_features & (1u << XENFEAT_dom0))) {
 		pr_err("dom0 kernel refused: its SUPPORTED_FEATURES note lacks XENFEAT_dom0, so it "
 		       "cannot run as dom0; build it with CONFIG_XEN_PV_DOM0");
@@ -322,9 +322,9 @@ static int plan_layout(void)
 		.kern_end = b.elf.paddr_end,
 		.nr_pages = b.nr_pages,
 		.initrd_bytes = b.initrd ? b.initrd->end - b.initrd->start : 0,
-		.initrd_by_pfn = b.elf.notes & (1ULL << XEN_NOTE_MOD_START_PFN) &&
+		.initrd_by_pfn = b.elf.notes & (1ULL << XEN_ELFNOTE_MOD_START_PFN) &&
 				 b.elf.mod_start_pfn,
-		.init_p2m = b.elf.notes & (1ULL << XEN_NOTE_INIT_P2M) ? b.elf.init_p2m : 0,
+		.init_p2m = b.elf.notes & (1ULL << XEN_ELFNOTE_INIT_P2M) ? b.elf.init_p2m : 0,
 	};
 	if (r->init_p2m && !dom0_init_p2m_ok(r->init_p2m, r->nr_pages, r->virt_base)) {
 		pr_warn("dom0 kernel: INIT_P2M address %#llx is unusable; the p2m goes inside the "
@@ -452,8 +452,6 @@ static void write_start_info(const struct boot_info *bi)
 	struct start_info *si = pfn_page(l->start_info_pfn);
 	const char *cmdline = dom0_cmdline_from_module(bi->mods[0].cmdline, bi->loader_name);
 
-	_Static_assert(sizeof(struct start_info) + sizeof(struct dom0_vga_console_info) <=
-		       PAGE_SIZE, "start_info and the console slot share a page");
 	memset(si, 0, PAGE_SIZE);
 	memcpy(si->magic, XEN_MAGIC, sizeof(XEN_MAGIC));
 	si->nr_pages = b.nr_pages;
@@ -563,7 +561,7 @@ static void print_summary(const struct boot_info *bi, u64 t0)
 	else
 		pr_info("dom0: kernel: %llu KiB ELF vmlinux (%s%s%s, %s)", kib, e->guest_os,
 			e->guest_version[0] ? " " : "", e->guest_version, e->xen_version);
-	if (e->notes & (1ULL << XEN_NOTE_HYPERCALL_PAGE))
+	if (e->notes & (1ULL << XEN_ELFNOTE_HYPERCALL_PAGE))
 		pr_info("dom0: entry %#llx, VIRT_BASE %#llx, hypercall page at %#llx",
 			(unsigned long long)e->entry, (unsigned long long)vb,
 			(unsigned long long)e->hypercall_page);
@@ -668,7 +666,7 @@ static int build(const struct boot_info *bi, u64 mem, unsigned int vcpus)
 	if (b.initrd)
 		write_guest(b.lay.initrd_pfn * PAGE_SIZE, __va(b.initrd->start),
 			    b.initrd->end - b.initrd->start);
-	if (b.elf.notes & (1ULL << XEN_NOTE_HYPERCALL_PAGE))
+	if (b.elf.notes & (1ULL << XEN_ELFNOTE_HYPERCALL_PAGE))
 		fill_hypercall_page(b.elf.hypercall_page);
 	dom0_write_page_tables(&b.lay, &(struct dom0_mem){ NULL, mem_page, mem_mfn });
 	write_start_info(bi);

@@ -13,6 +13,7 @@
 #include <mica/guest_access.h>
 #include <mica/lib.h>
 #include <mica/version.h>
+#include <pv/cpuid.h>
 #include <pv/xen.h>
 
 #define MSR_TSC 0x10
@@ -54,23 +55,23 @@ static u64 *gpr(struct cpu_regs *regs, unsigned int n)
 /* The CPUID a PV guest sees (section 3.10): what ring 3 cannot use is hidden. */
 static void guest_cpuid(u32 leaf, u32 sub, u64 xcr0, u32 *a, u32 *b, u32 *c, u32 *d)
 {
-	if (leaf >= 0x40000000 && leaf < 0x40010000) {
+	if (leaf >= XEN_CPUID_LEAF(0) && leaf < XEN_CPUID_LEAF(0x10000)) {
 		*a = *b = *c = *d = 0;
 		switch (leaf) {
-		case 0x40000000:
-			*a = 0x40000005;
-			*b = 0x566e6558; /* "XenV" */
-			*c = 0x65584d4d; /* "MMXe" */
-			*d = 0x4d4d566e; /* "nVMM" */
+		case XEN_CPUID_LEAF(0):
+			*a = XEN_CPUID_LEAF(5);
+			*b = XEN_CPUID_SIGNATURE_EBX;
+			*c = XEN_CPUID_SIGNATURE_ECX;
+			*d = XEN_CPUID_SIGNATURE_EDX;
 			break;
-		case 0x40000001:
+		case XEN_CPUID_LEAF(1):
 			*a = (XEN_ABI_MAJOR << 16) | XEN_ABI_MINOR;
 			break;
-		case 0x40000002:
+		case XEN_CPUID_LEAF(2):
 			*a = 1;          /* hypercall pages */
-			*b = 0x40000000; /* hypercall-page MSR base */
+			*b = XEN_CPUID_HYPERCALL_MSR;
 			break;
-		case 0x40000005:
+		case XEN_CPUID_LEAF(5):
 			*b = 40;         /* machine address width: grant v1 suffices */
 			break;
 		}
@@ -139,12 +140,12 @@ static void guest_cpuid(u32 leaf, u32 sub, u64 xcr0, u32 *a, u32 *b, u32 *c, u32
 	}
 }
 
-/* Forced emulation prefix: ud2; .ascii "xen"; then the instruction (here cpuid). */
-static const u8 forced_cpuid[7] = { 0x0f, 0x0b, 'x', 'e', 'n', 0x0f, 0xa2 };
+/* Forced emulation prefix, then the instruction (here cpuid). */
+static const u8 forced_cpuid[XEN_CPUID_INSN_LEN] = { XEN_EMULATE_PREFIX_BYTES, 0x0f, 0xa2 };
 
 bool pv_emulate_invalid_op(struct vcpu *v, struct cpu_regs *regs)
 {
-	u8 insn[7];
+	u8 insn[XEN_CPUID_INSN_LEN];
 	u32 a, b, c, d;
 
 	if (copy_from_guest(insn, regs->rip, sizeof(insn)) ||

@@ -57,13 +57,6 @@ void m2p_set(u64 mfn, u64 pfn)
 		WRITE_ONCE(page[mfn % M2P_PER_PAGE], pfn);
 }
 
-u64 m2p_get(u64 mfn)
-{
-	u64 *page = m2p_page(mfn);
-
-	return page ? READ_ONCE(page[mfn % M2P_PER_PAGE]) : M2P_INVALID;
-}
-
 /* A zeroed hypervisor page; its physical address. */
 static paddr_t new_page(void)
 {

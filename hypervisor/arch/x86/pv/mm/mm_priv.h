@@ -89,7 +89,6 @@ static inline bool pt_l4_slot_reserved(unsigned int slot)
 }
 
 /* Owners with a meaning of their own (values of the Xen ABI). */
-#define PT_DOMID_SELF 0x7ff0
 #define PT_DOMID_IO 0x7ff1
 
 /*

@@ -489,11 +489,6 @@ int get_page_type(struct frame *f, enum pv_page_type t)
 	return pt_get_type(f, t, &ctx);
 }
 
-void put_page_type(struct frame *f)
-{
-	pt_put_type(f);
-}
-
 void put_page(struct frame *f)
 {
 	pt_put_page(f);
