@@ -247,23 +247,6 @@ paddr_t memmap_alloc(struct memmap *m, u64 size, u64 align, paddr_t limit)
 	return 0;
 }
 
-paddr_t memmap_alloc_low(struct memmap *m, u64 size, u64 align, paddr_t limit)
-{
-	if (!alloc_args(size, &align, &limit))
-		return 0;
-	for (unsigned int i = 0; i < m->nr && m->regions[i].base < limit; i++) {
-		const struct mem_region *r = &m->regions[i];
-		paddr_t lo = MAX(r->base, PAGE_SIZE), hi = MIN(region_end(r), limit), pa;
-
-		if (r->type != MEM_USABLE || hi <= lo)
-			continue;
-		pa = ALIGN_UP(lo, align);
-		if (pa < hi && hi - pa >= size)
-			return take(m, pa, size);
-	}
-	return 0;
-}
-
 u64 memmap_total(const struct memmap *m, u32 type)
 {
 	u64 total = 0;

@@ -29,7 +29,7 @@
 #include "../../hypercall/include/pv/event_channel.h"
 #include "../../hypercall/include/pv/grant_table.h"
 #include "../../hypercall/include/pv/hypercall_dispatch.h"
-#include "../../hypercall/include/pv/hypercall_guest.h"
+#include "../../hypercall/libpv/include/pv/hypercall_guest.h"
 
 /*
  * The dispatch table above refers to the hypervisor's handlers for every

@@ -97,7 +97,6 @@ static void empty_map(void)
 	CHECK_EQ(memmap_end(&map, MEM_USABLE), 0);
 	CHECK_EQ(memmap_ram_end(&map), 0);
 	CHECK_EQ(memmap_alloc(&map, 4096, 4096, 0), 0);
-	CHECK_EQ(memmap_alloc_low(&map, 4096, 4096, 0), 0);
 	CHECK_EQ(memmap_reserve(&map, 0, 0x10000, MEM_HYPERVISOR), 0);
 	CHECK_EQ(map.nr, 0);
 }
@@ -360,7 +359,6 @@ static void reserve_table_full(void)
 	CHECK_EQ(memmap_reserve(&map, 0x9000, 0x11000, MEM_HYPERVISOR), -ENOSPC);
 	CHECK(!memcmp(&before, &map, sizeof(map)));
 	CHECK_EQ(memmap_alloc(&map, 0x1000, 0x1000, 0), 0);
-	CHECK_EQ(memmap_alloc_low(&map, 0x1000, 0x1000, 0), 0);
 	CHECK(!memcmp(&before, &map, sizeof(map)));
 	/* Next to a region of the same type, no new slot is needed. */
 	CHECK_EQ(memmap_reserve(&map, 0x8000, 0x9000, MEM_RESERVED), 0);
@@ -416,41 +414,13 @@ static void alloc_never_page_zero(void)
 	static const struct mem_region src[] = { R(0x0, 0x3000, MEM_USABLE) };
 
 	memmap_init(&map, src, N(src));
-	CHECK_EQ(memmap_alloc_low(&map, 0x1000, 0x1000, 0), 0x1000);
 	CHECK_EQ(memmap_alloc(&map, 0x1000, 0x1000, 0), 0x2000);
+	CHECK_EQ(memmap_alloc(&map, 0x1000, 0x1000, 0), 0x1000);
 	CHECK_EQ(memmap_alloc(&map, 0x1000, 0x1000, 0), 0);
-	CHECK_EQ(memmap_alloc_low(&map, 0x1000, 0x1000, 0), 0);
 	CHECK_EQ(memmap_total(&map, MEM_USABLE), 0x1000);
 	memmap_init(&map, src, N(src));
 	CHECK_EQ(memmap_alloc(&map, 0x3000, 0x1000, 0), 0);
 	CHECK_EQ(memmap_alloc(&map, 0x2000, 0x1000, 0), 0x1000);
-}
-
-static void alloc_low(void)
-{
-	paddr_t a;
-
-	memmap_init(&map, qemu_e820, N(qemu_e820));
-	/* The SMP trampoline: one page below 1 MiB, as low as possible. */
-	a = memmap_alloc_low(&map, 0x1000, 0x1000, 0x100000);
-	CHECK_EQ(a, 0x1000);
-	a = memmap_alloc_low(&map, 0x1000, 0x1000, 0x100000);
-	CHECK_EQ(a, 0x2000);
-	a = memmap_alloc_low(&map, 0x4000, 0x4000, 0x100000);
-	CHECK_EQ(a, 0x4000);
-	CHECK_EQ(memmap_total(&map, MEM_HYPERVISOR), 0x6000);
-	/* Does not fit below 1 MiB: nothing. */
-	CHECK_EQ(memmap_alloc_low(&map, 0x100000, 0x1000, 0x100000), 0);
-	/* Without a limit it comes from the next region, aligned. */
-	a = memmap_alloc_low(&map, 0x100000, 0x200000, 0);
-	CHECK_EQ(a, 0x200000);
-	/* The limit counts the end: [0x9e000, 0x9f000) fits exactly below 0x9f000. */
-	memmap_init(&map, qemu_e820, N(qemu_e820));
-	CHECK_EQ(memmap_reserve(&map, 0, 0x9e000, MEM_RESERVED), 0);
-	CHECK_EQ(memmap_alloc_low(&map, 0x1000, 0x1000, 0x9f000), 0x9e000);
-	CHECK_EQ(memmap_alloc_low(&map, 0x1000, 0x1000, 0x9f000), 0);
-	CHECK_EQ(memmap_alloc_low(&map, 0x1000, 0x1000, 0x101000), 0x100000);
-	check_normal(&map);
 }
 
 static void type_helpers(void)
@@ -561,7 +531,7 @@ static bool map_matches_model(const struct memmap *m, const u32 *model, int step
 }
 
 /* The address the model says memmap_alloc(_low) must return: 0 if none. */
-static paddr_t model_alloc(const u32 *model, u64 size, u64 align, paddr_t limit, bool low)
+static paddr_t model_alloc(const u32 *model, u64 size, u64 align, paddr_t limit)
 {
 	paddr_t best = 0;
 
@@ -570,11 +540,8 @@ static paddr_t model_alloc(const u32 *model, u64 size, u64 align, paddr_t limit,
 
 		for (u64 u = a / UNIT; u < (a + size) / UNIT && fits; u++)
 			fits = model[u] == MEM_USABLE;
-		if (fits) {
+		if (fits)
 			best = a;
-			if (low)
-				break;
-		}
 	}
 	return best;
 }
@@ -609,7 +576,7 @@ static void random_against_model(void)
 
 		for (int op = 0; op < 20; op++) {
 			int step = round * 100 + op + 1;
-			u64 kind = rng() % 3;
+			u64 kind = rng() % 2;
 
 			if (kind == 0) {
 				static const u32 types[] = { MEM_HYPERVISOR, MEM_MODULE,
@@ -624,17 +591,15 @@ static void random_against_model(void)
 						if (model[u] == MEM_USABLE)
 							model[u] = t;
 			} else {
-				bool low = kind == 2;
 				u64 size = (1 + rng() % 8) * 0x1000;
 				u64 align = 0x1000ULL << (rng() % 4);
 				paddr_t limit = rng() % 2 ? 0 : (rng() % 0x100) * 0x1000 + 0x800;
-				paddr_t want = model_alloc(model, size, align, limit ? limit : ~0ULL, low);
-				paddr_t got = low ? memmap_alloc_low(&map, size, align, limit) :
-						    memmap_alloc(&map, size, align, limit);
+				paddr_t want = model_alloc(model, size, align, limit ? limit : ~0ULL);
+				paddr_t got = memmap_alloc(&map, size, align, limit);
 
 				if (!CHECK_MSG(got == want,
-					       "step %d: alloc%s(%#llx, %#llx, %#llx) gave %#llx, model %#llx",
-					       step, low ? "_low" : "", (unsigned long long)size,
+					       "step %d: alloc(%#llx, %#llx, %#llx) gave %#llx, model %#llx",
+					       step, (unsigned long long)size,
 					       (unsigned long long)align, (unsigned long long)limit,
 					       (unsigned long long)got, (unsigned long long)want))
 					break;
@@ -663,7 +628,6 @@ int main(void)
 	RUN(reserve_table_full);
 	RUN(alloc_high);
 	RUN(alloc_never_page_zero);
-	RUN(alloc_low);
 	RUN(type_helpers);
 	RUN(iterator);
 	RUN(random_against_model);

@@ -76,14 +76,12 @@ int memmap_reserve(struct memmap *m, paddr_t start, paddr_t end, u32 type);
  */
 paddr_t memmap_alloc(struct memmap *m, u64 size, u64 align, paddr_t limit);
 
-/* As memmap_alloc, but chooses the lowest fitting address (SMP trampoline). */
-paddr_t memmap_alloc_low(struct memmap *m, u64 size, u64 align, paddr_t limit);
-
 /* Bytes in regions of the given type. */
 u64 memmap_total(const struct memmap *m, u32 type);
 
 /* End (exclusive) of the highest region of the given type, or 0 if there is none. */
 paddr_t memmap_end(const struct memmap *m, u32 type);
+
 
 /*
  * True for types that describe RAM: MEM_USABLE, MEM_ACPI_RECLAIM and the

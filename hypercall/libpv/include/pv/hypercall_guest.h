@@ -1,5 +1,6 @@
 /*
- * Guest side (libpv, or any 64-bit PV kernel): HYPERVISOR_<name>(...) for
+ * Guest side, kept with libpv (it runs in guests, never in ring 0; any
+ * 64-bit PV kernel may copy it): HYPERVISOR_<name>(...) for
  * every hypercall of hypercall_table.def, with the table's argument types,
  * returning the hypervisor's result (negative: -XEN_E*, pv/errno.h).
  *
@@ -17,13 +18,13 @@
 #ifndef PV_HYPERCALL_GUEST_H
 #define PV_HYPERCALL_GUEST_H
 
-#include "callback.h"
-#include "domctl.h"
-#include "hypercall_nr.h"
-#include "mm.h"
-#include "sysctl.h"
-#include "types.h"
-#include "xen.h"
+#include <pv/callback.h>
+#include <pv/domctl.h>
+#include <pv/hypercall_nr.h>
+#include <pv/mm.h>
+#include <pv/sysctl.h>
+#include <pv/types.h>
+#include <pv/xen.h>
 
 /* platform_op (7) is not implemented: its argument stays an opaque pointer. */
 struct xen_platform_op;
@@ -95,7 +96,7 @@ static inline long pv_hypercall(pv_u64 nr, pv_u64 a1, pv_u64 a2, pv_u64 a3, pv_u
 				    PV_HC_ARG_(a3), PV_HC_ARG_(a4),             \
 				    PV_HC_ARG_(a5), PV_HC_ARG_(a6));            \
 	}
-#include "hypercall_table.def"
+#include <pv/hypercall_table.def>
 #undef PV_HC_ARG_
 #undef PV_GPTR
 #undef PV_HC0
