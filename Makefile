@@ -27,6 +27,7 @@ include pvdrivers/lib/pvback.mk
 include pvdrivers/blkback/blkback.mk
 include dom0-tools/mica/mica.mk
 include dom0-tools/consoled/consoled.mk
+include pvdrivers/netback/netback.mk
 
 setup:
 	@scripts/setup.sh
