@@ -107,6 +107,14 @@ int create_domain(struct mica *m, struct mica_xs *xs, const struct domcfg *cfg, 
 			msgs_add(errors, "cannot write the new domain's entries to the store: %s",
 				 strerror(-rc));
 	}
+	for (unsigned int i = 0; !rc && i < cfg->nr_vifs; i++) {
+		char mac[18];
+
+		rc = vif_add(xs, b.domid, i, &cfg->vifs[i], mac);
+		if (rc)
+			msgs_add(errors, "%s:%u: vif: cannot write interface %u to the store: %s",
+				 cfg->path, cfg->vifs[i].line, i, strerror(-rc));
+	}
 	if (!rc) {
 		rc = mica_xs_introduce(xs, b.domid, b.store_mfn, b.store_port);
 		if (rc)
@@ -300,9 +308,6 @@ int cmd_create(int argc, char **argv)
 		print_msgs(&errors, false);
 		goto out;
 	}
-	if (cfg.nr_vifs)
-		warn_msg("%s: vif is checked but not attached yet: this dom0 has no network backend",
-			 cfg.path);
 	if (dry) {
 		struct build_plan plan;
 

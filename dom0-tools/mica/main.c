@@ -50,6 +50,17 @@ static const struct command commands[] = {
 	  "      --json      one JSON object\n" },
 	{ "dmesg", cmd_dmesg, "[-c]", "print the hypervisor's log",
 	  "  -c, --clear     empty the log after printing it\n" },
+	{ "network-attach", cmd_network_attach, "NAME|ID [mac=MAC] [bridge=BRIDGE]",
+	  "give a running guest a new network interface",
+	  "  The interface spec is xl's (mac, bridge, ...; see docs/mica-cli.md), as one or\n"
+	  "  several KEY=VALUE arguments. mica-netback must be running in dom0; mica waits\n"
+	  "  until the guest has connected the interface (at most 30 s).\n" },
+	{ "network-detach", cmd_network_detach, "NAME|ID DEVID|MAC",
+	  "remove a network interface from a guest",
+	  "  Asks the guest and mica-netback to close it, waits (at most 30 s), and removes\n"
+	  "  it from the store.\n" },
+	{ "network-list", cmd_network_list, "[--json] NAME|ID", "list a guest's network interfaces",
+	  "      --json      one JSON array of interfaces\n" },
 	{ "vcpu-list", cmd_vcpu_list, "[--json] [NAME|ID ...]", "list the vCPUs of the domains",
 	  "      --json      one JSON array of vCPUs\n" },
 };
@@ -96,7 +107,7 @@ static void main_help(FILE *out)
 	fprintf(out, "usage: mica [-q] COMMAND [ARGS]\n\n"
 		     "Manage Mica's guest domains from dom0.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-15s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n'mica COMMAND --help' describes a command; docs/mica-cli.md has the rest.\n"
 		     "Exit status: 0 done, 1 failed, 2 bad command line, 3 a guest had to be "
 		     "destroyed.\n");

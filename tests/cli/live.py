@@ -45,12 +45,15 @@ def build_tools(out=OUT):
     return store
 
 
-def build():
-    """Builds everything the boot needs; returns (mica.elf, dom0 kernel, dom0 initramfs)."""
+def build(dom0_files=(), domu_files=()):
+    """Builds everything the boot needs; returns (mica.elf, dom0 kernel, dom0 initramfs).
+    dom0_files and domu_files are more (source, path in the initramfs) pairs to add."""
     store = build_tools()
     kernel = Path(last_line(["guest-linux-patches/build.py"]))
+    adds = lambda files: [a for src, dest in files for a in ("--add", "%s:%s" % (src, dest))]
     domu = last_line(["dom0-tools/initramfs/build.py", "--role", "domU",
-                      "--add", "%s:/usr/libexec/mica/test-hello" % (LIVE / "test-hello")])
+                      "--add", "%s:/usr/libexec/mica/test-hello" % (LIVE / "test-hello")] +
+                     adds(domu_files))
     tools = ROOT / "build" / "tools"
     dom0 = last_line(["dom0-tools/initramfs/build.py",
                       "--add", "%s:/usr/bin/mica" % (tools / "mica"),
@@ -58,13 +61,15 @@ def build():
                       "--add", "%s:/usr/sbin/mica-store" % store,
                       "--add", "%s:/usr/libexec/mica/test-mica" % (LIVE / "test-mica"),
                       "--add", "%s:/boot/bzImage" % (kernel / "bzImage"),
-                      "--add", "%s:/boot/domU.cpio.gz" % domu])
+                      "--add", "%s:/boot/domU.cpio.gz" % domu] + adds(dom0_files))
     return ROOT / "build" / "mica.elf", kernel / "vmlinux", dom0
 
 
-def boot(hv, vmlinux, initramfs, test="mica", timeout=TIMEOUT):
-    """Boots dom0 with mica.test=test; returns the serial output."""
-    mods = "%s console=hvc0 mica.test=%s,%s" % (vmlinux, test, initramfs)
+def boot(hv, vmlinux, initramfs, test="mica", timeout=TIMEOUT, extra=None):
+    """Boots dom0 with mica.test=test; returns the serial output. extra: more of dom0's
+    command line (NAME=VALUE words become the environment of /init and the test)."""
+    mods = "%s console=hvc0 mica.test=%s%s,%s" % (vmlinux, test, " " + extra if extra else "",
+                                                 initramfs)
     # qemu_exit: when dom0 powers off, the hypervisor halts and ends QEMU through isa-debug-exit.
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-nographic", "-no-reboot",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-smp", "2", "-m", "1G",
