@@ -3,46 +3,40 @@
  *
  * Both directions work in batches: gather up to NB_BATCH frames, copy all
  * their grants in one call, then hand the frames on and write every
- * response. Each consumed request is answered at its own ring index, so
- * "responses produced" always equals "requests consumed" between batches,
- * and a frontend that claims more outstanding requests than the ring holds
- * is lying: its interface is shut (backend_fail) and nothing else is
- * touched.
+ * response. The ring indices are libpvback's (struct pvb_ring), which
+ * checks the frontend's req_prod against the ring's size on every look; a
+ * frontend that lies is closed with pvb_close_device, never trusted. The
+ * slots themselves are read by netif_parse.c, each exactly once, because a
+ * netif packet spans several slots and is only taken when all are there.
  */
 #include "netback.h"
 
 #include <errno.h>
 #include <linux/virtio_net.h>
-#include <pv/grant_table.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#include <pv/grant_table.h>
 
-static pv_u32 read_idx(const volatile pv_u32 *p)
+/* Publishes the responses put so far and notifies the frontend if it asked to be. */
+static void push(struct vif *v, struct pvb_ring *r)
 {
-	pv_u32 v = *p;
-
-	rmb();
-	return v;
+	if (pvb_ring_push(r))
+		pvb_notify(v->dev, v->port);
 }
 
-/* Publishes responses up to rsp and notifies the frontend if it asked to be. */
-static void push_responses(struct vif *v, volatile pv_u32 *rsp_prod, volatile pv_u32 *rsp_event,
-			   pv_u32 rsp)
+/*
+ * Asks the frontend to notify once req_prod passes want, then looks again:
+ * true if it already has (go on), false to wait for the event.
+ */
+static bool wait_for_requests(volatile pv_u32 *req_prod, volatile pv_u32 *req_event,
+			      pv_u32 seen, pv_u32 want)
 {
-	pv_u32 old = *rsp_prod;
-
-	if (old == rsp)
-		return;
-	wmb();
-	*rsp_prod = rsp;
-	mb();
-	if (pv_ring_should_notify(old, rsp, *rsp_event))
-		mica_evtchn_notify(v->nb->evtchn, (uint32_t)v->port);
+	*req_event = want;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return *req_prod != seen;
 }
 
 /* ---- guest -> dom0 ------------------------------------------------------------------------ */
@@ -77,61 +71,53 @@ static bool tx_header(const struct nb_tx_packet *p, const pv_u8 *frame, struct v
 	return true;
 }
 
-/* Writes the responses of one packet from ring index *rsp on. */
-static void tx_respond(struct vif *v, const struct nb_tx_packet *p, pv_u32 *rsp, pv_s16 status)
+/* Answers every slot of p: its status, or NETIF_RSP_NULL for an extra-info slot. */
+static void tx_respond(struct vif *v, const struct nb_tx_packet *p, pv_s16 status)
 {
 	for (unsigned int i = 0; i < p->ring_slots; i++) {
-		volatile struct netif_tx_response *r = &v->tx->ring[(*rsp)++ & (NB_RING_SLOTS - 1)].rsp;
+		struct netif_tx_response r = { .id = p->rsp[i].id,
+					       .status = p->rsp[i].extra ? NETIF_RSP_NULL : status };
 
-		r->id = p->rsp[i].id;
-		r->status = p->rsp[i].extra ? NETIF_RSP_NULL : status;
+		pvb_ring_put(&v->txr, &r, sizeof(r));
 	}
 }
 
-/* Gathers up to NB_BATCH packets into pk; returns how many, or -1 after backend_fail. */
+/* Gathers up to NB_BATCH packets into pk; returns how many, or -1 after closing the device. */
 static int tx_gather_batch(struct vif *v, struct nb_tx_packet *pk, unsigned int *nr_segs)
 {
 	unsigned int n = 0, s = 0;
-	pv_u32 prod;
 
 	while (n < NB_BATCH) {
+		int waiting = pvb_ring_waiting(&v->txr);
+		pv_u32 cons = v->txr.req_cons, prod = cons + (pv_u32)(waiting > 0 ? waiting : 0);
 		const char *why = NULL;
 		enum nb_tx_result res;
-		size_t off = (size_t)n * NB_FRAME_MAX, pos = 0;
+		size_t pos = 0;
 
-		prod = read_idx(&v->tx->req_prod);
-		if (prod - v->tx_cons > NB_RING_SLOTS) {
-			backend_fail(v, "tx req_prod is more than a ring ahead of the backend");
+		if (waiting < 0) {
+			pvb_close_device(v->dev, "%s: tx req_prod is more than a ring ahead",
+					 v->ifname);
 			return -1;
 		}
-		res = nb_tx_gather(v->tx, NB_RING_SLOTS, v->tx_cons, prod, &pk[n], &why);
+		res = nb_tx_gather(v->tx, v->txr.size, cons, prod, &pk[n], &why);
 		if (res == NB_TX_FATAL) {
-			backend_fail(v, why);
+			pvb_close_device(v->dev, "%s: the frontend sent %s", v->ifname, why);
 			return -1;
 		}
 		if (res == NB_TX_PARTIAL) {
-			/* Wake me when the rest arrives; look again in case it just did. */
-			v->tx->req_event = v->tx_cons + 1;
-			mb();
-			if (read_idx(&v->tx->req_prod) != prod)
+			/* Nothing, or a packet's first slots only: wake me when more arrive. */
+			if (wait_for_requests(&v->tx->req_prod, &v->tx->req_event, prod, prod + 1))
 				continue;
 			break;
 		}
-		v->tx_cons += pk[n].ring_slots;
+		v->txr.req_cons += pk[n].ring_slots;
 		for (unsigned int i = 0; !pk[n].drop && i < pk[n].nr_data; i++) {
-			struct mica_grant_copy *g = &v->segs[s];
-
 			if (!pk[n].data_len[i])
 				continue;
-			memset(g, 0, sizeof(*g));
-			g->source.foreign.ref = pk[n].data[i].gref;
-			g->source.foreign.offset = pk[n].data[i].offset;
-			g->source.foreign.domid = (uint16_t)v->domid;
-			g->dest.virt = v->txbuf + off + pos;
-			g->len = pk[n].data_len[i];
-			g->flags = GNTCOPY_source_gref;
-			pos += g->len;
-			s++;
+			pvb_copy_seg(v->dev, &v->segs[s++], false, pk[n].data[i].gref,
+				     pk[n].data[i].offset, v->txbuf + (size_t)n * NB_FRAME_MAX + pos,
+				     pk[n].data_len[i]);
+			pos += pk[n].data_len[i];
 		}
 		n++;
 	}
@@ -143,16 +129,16 @@ void vif_tx(struct vif *v)
 {
 	static struct nb_tx_packet pk[NB_BATCH];
 
-	while (v->connected) {
+	while (v->tap >= 0) {
 		unsigned int nr_segs = 0, seg = 0;
-		pv_u32 rsp = v->tx_cons;
-		int n;
+		int n = tx_gather_batch(v, pk, &nr_segs), rc;
 
-		n = tx_gather_batch(v, pk, &nr_segs);
 		if (n <= 0)
 			return;
-		if (mica_gntdev_copy(v->nb->gntdev, v->segs, nr_segs)) {
-			backend_fail(v, "the grant copy of transmitted frames failed");
+		rc = pvb_copy(v->dev, v->segs, nr_segs);
+		if (rc && rc != -EIO) {
+			pvb_close_device(v->dev, "%s: grant copy of transmitted frames: %s",
+					 v->ifname, strerror(-rc));
 			return;
 		}
 		for (int i = 0; i < n; i++) {
@@ -162,12 +148,9 @@ void vif_tx(struct vif *v)
 			bool ok = !why;
 
 			/* A dropped packet has no segments; the others have one per non-empty slot. */
-			for (unsigned int k = 0; !pk[i].drop && k < pk[i].nr_data; k++) {
-				if (pk[i].data_len[k] && v->segs[seg++].status != GNTST_okay) {
-					ok = false;
-					why = "a grant the frontend did not give";
-				}
-			}
+			for (unsigned int k = 0; !pk[i].drop && k < pk[i].nr_data; k++)
+				if (pk[i].data_len[k] && v->segs[seg++].status != GNTST_okay)
+					ok = false;     /* a grant the frontend did not give */
 			if (ok)
 				ok = tx_header(&pk[i], frame, &h, &why);
 			if (ok) {
@@ -181,29 +164,29 @@ void vif_tx(struct vif *v)
 			} else {
 				v->tx_dropped++;
 			}
-			tx_respond(v, &pk[i], &rsp, ok ? NETIF_RSP_OKAY : NETIF_RSP_ERROR);
+			tx_respond(v, &pk[i], ok ? NETIF_RSP_OKAY : NETIF_RSP_ERROR);
 		}
-		push_responses(v, &v->tx->rsp_prod, &v->tx->rsp_event, rsp);
+		push(v, &v->txr);
 	}
 }
 
 /* ---- dom0 -> guest ------------------------------------------------------------------------ */
 
-/* Whether the frontend has posted at least need requests; asks to be woken when not. */
+/* 1 if the frontend has posted at least need requests, 0 if not (it will notify), -1 closed. */
 static int rx_room(struct vif *v, unsigned int need)
 {
 	for (;;) {
-		pv_u32 prod = read_idx(&v->rx->req_prod);
+		int waiting = pvb_ring_waiting(&v->rxr);
 
-		if (prod - v->rx_cons > NB_RING_SLOTS) {
-			backend_fail(v, "rx req_prod is more than a ring ahead of the backend");
+		if (waiting < 0) {
+			pvb_close_device(v->dev, "%s: rx req_prod is more than a ring ahead",
+					 v->ifname);
 			return -1;
 		}
-		if (prod - v->rx_cons >= need)
+		if ((unsigned int)waiting >= need)
 			return 1;
-		v->rx->req_event = v->rx_cons + need;
-		mb();
-		if (read_idx(&v->rx->req_prod) == prod)
+		if (!wait_for_requests(&v->rx->req_prod, &v->rx->req_event,
+				       v->rxr.req_cons + (pv_u32)waiting, v->rxr.req_cons + need))
 			return 0;
 	}
 }
@@ -234,9 +217,22 @@ static bool rx_meta(const struct vif *v, const struct virtio_net_hdr *h, size_t 
 	default:
 		return false;
 	}
-	if (len < NB_ETH_HLEN || len > XEN_NETIF_MAX_TX_SIZE || (!v->sg && len > NB_PAGE_SIZE))
-		return false;
-	return true;
+	return len >= NB_ETH_HLEN && len <= XEN_NETIF_MAX_TX_SIZE && (v->sg || len <= NB_PAGE_SIZE);
+}
+
+/* Stops polling the TAP until the frontend posts more requests (vif_service). */
+static void rx_pause(struct vif *v)
+{
+	if (!v->rx_waiting)
+		pvb_del_fd(v->dev, v->tap);
+	v->rx_waiting = true;
+}
+
+void vif_rx_resume(struct vif *v)
+{
+	if (v->rx_waiting && v->tap >= 0)
+		pvb_add_fd(v->dev, v->tap, POLLIN);
+	v->rx_waiting = false;
 }
 
 void vif_rx(struct vif *v)
@@ -245,10 +241,9 @@ void vif_rx(struct vif *v)
 	static struct nb_rx_meta meta[NB_BATCH];
 	unsigned int need = v->sg ? NB_RX_MAX_SLOTS : 1;
 
-	while (v->connected) {
+	while (v->tap >= 0 && !v->rx_waiting) {
 		unsigned int n = 0, s = 0, seg = 0;
-		pv_u32 rsp = v->rx_cons;
-		int room = 1;
+		int room = 1, rc;
 
 		while (n < NB_BATCH && (room = rx_room(v, need)) > 0) {
 			pv_u8 *frame = v->rxbuf + (size_t)n * NB_FRAME_MAX;
@@ -263,50 +258,45 @@ void vif_rx(struct vif *v)
 				v->rx_dropped++;
 				continue;
 			}
-			nb_rx_plan(v->rx, NB_RING_SLOTS, v->rx_cons, &meta[n], &plan[n]);
-			v->rx_cons += plan[n].nr_slots;
+			nb_rx_plan(v->rx, v->rxr.size, v->rxr.req_cons, &meta[n], &plan[n]);
+			v->rxr.req_cons += plan[n].nr_slots;
 			for (unsigned int i = 0; i < plan[n].nr_slots; i++) {
-				struct mica_grant_copy *g = &v->segs[s];
-
 				if ((int)i == plan[n].gso_slot || !plan[n].slot[i].len)
 					continue;
-				memset(g, 0, sizeof(*g));
-				g->source.virt = frame + plan[n].slot[i].frame_off;
-				g->dest.foreign.ref = plan[n].slot[i].gref;
-				g->dest.foreign.offset = 0;
-				g->dest.foreign.domid = (uint16_t)v->domid;
-				g->len = plan[n].slot[i].len;
-				g->flags = GNTCOPY_dest_gref;
-				s++;
+				pvb_copy_seg(v->dev, &v->segs[s++], true, plan[n].slot[i].gref, 0,
+					     frame + plan[n].slot[i].frame_off, plan[n].slot[i].len);
 			}
 			n++;
 		}
 		if (room < 0)
 			return;
-		v->rx_waiting = room == 0;
-		if (!n)
-			return;
-		if (mica_gntdev_copy(v->nb->gntdev, v->segs, s)) {
-			backend_fail(v, "the grant copy of received frames failed");
-			return;
-		}
-		for (unsigned int i = 0; i < n; i++) {
-			bool failed = false;
-
-			for (unsigned int k = 0; k < plan[i].nr_slots; k++) {
-				if ((int)k == plan[i].gso_slot || !plan[i].slot[k].len)
-					continue;
-				failed |= v->segs[seg++].status != GNTST_okay;
+		if (n) {
+			rc = pvb_copy(v->dev, v->segs, s);
+			if (rc && rc != -EIO) {
+				pvb_close_device(v->dev, "%s: grant copy of received frames: %s",
+						 v->ifname, strerror(-rc));
+				return;
 			}
-			nb_rx_respond(v->rx, NB_RING_SLOTS, rsp, &meta[i], &plan[i], failed);
-			rsp += plan[i].nr_slots;
-			if (failed)
-				v->rx_dropped++;
-			else
-				v->rx_frames++;
+			/* Responses go in the slots of the requests just taken, in order. */
+			for (unsigned int i = 0; i < n; i++) {
+				bool failed = false;
+
+				for (unsigned int k = 0; k < plan[i].nr_slots; k++)
+					if ((int)k != plan[i].gso_slot && plan[i].slot[k].len)
+						failed |= v->segs[seg++].status != GNTST_okay;
+				nb_rx_respond(v->rx, v->rxr.size, v->rxr.rsp_prod_pvt, &meta[i],
+					      &plan[i], failed);
+				v->rxr.rsp_prod_pvt += plan[i].nr_slots;
+				if (failed)
+					v->rx_dropped++;
+				else
+					v->rx_frames++;
+			}
+			push(v, &v->rxr);
 		}
-		push_responses(v, &v->rx->rsp_prod, &v->rx->rsp_event, rsp);
-		if (v->rx_waiting)
+		if (room == 0)
+			rx_pause(v);
+		if (n < NB_BATCH)
 			return;
 	}
 }

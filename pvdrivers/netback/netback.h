@@ -18,8 +18,10 @@
  * and nothing of the guest stays mapped while the frame sits in dom0's
  * stack. Only the two ring pages are mapped, for the interface's lifetime.
  *
- * Single-threaded: main.c's poll loop is the only caller of everything
- * here, so no locks.
+ * Built on libpvback (pvdrivers/lib), which finds the interfaces in the
+ * store, walks the xenbus state machine, maps the two ring pages, binds
+ * the event channel and runs the one poll loop; this daemon adds what is
+ * netif's own. Single-threaded, so no locks.
  */
 #ifndef NETBACK_H
 #define NETBACK_H
@@ -30,32 +32,24 @@
 
 #include "libmica.h"
 #include "netif_parse.h"
+#include "pvback.h"
 
 #define NB_BATCH 32u                     /* frames per grant-copy call */
 #define NB_FRAME_MAX 65536u              /* buffer room per frame */
-#define NB_RING_SLOTS 256u               /* a one-page tx or rx ring */
 
-struct netback;
-
+/* One interface: libpvback's per-device state (pvb_priv). */
 struct vif {
-	struct vif *next;
-	struct netback *nb;
-	uint32_t domid, devid;
-	char be_path[64];                /* /local/domain/0/backend/vif/D/N */
-	char *fe_path;                   /* the frontend's directory */
+	struct pvb_dev *dev;
 	char ifname[IFNAMSIZ];           /* vifD.N */
 	char bridge[IFNAMSIZ];
-	bool watching;                   /* a watch on the frontend's state is set */
-	bool seen;                       /* still in the store (backend_rescan) */
 
 	/* Set while connected (vif.c). */
-	bool connected;
 	bool sg, gso4, gso6, csum;       /* what the frontend negotiated */
-	struct netif_tx_sring *tx;
+	struct netif_tx_sring *tx;       /* the shared pages, mapped by libpvback */
 	struct netif_rx_sring *rx;
-	uint32_t tx_cons, rx_cons;       /* next request to read; responses go at the same index */
+	struct pvb_ring txr, rxr;        /* our indices into them */
 	int port;                        /* local event-channel port */
-	int tap;
+	int tap;                         /* -1 when not connected */
 	bool rx_waiting;                 /* too few rx requests: TAP not polled until an event */
 	uint8_t *txbuf, *rxbuf;          /* NB_BATCH * NB_FRAME_MAX each */
 	struct mica_grant_copy *segs;    /* NB_BATCH * NB_TX_MAX_DATA */
@@ -63,30 +57,19 @@ struct vif {
 	uint64_t tx_frames, rx_frames, tx_dropped, rx_dropped;
 };
 
-struct netback {
-	struct mica_xs *xs;
-	struct mica_evtchn *evtchn;
-	struct mica_gntdev *gntdev;
-	const char *default_bridge;
-	struct vif *vifs;
-};
+/* The bridge of interfaces whose backend directory names none (main.c, -b). */
+extern const char *nb_default_bridge;
 
-/* Messages on stderr (the log), prefixed with the time. */
-void nb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* vif.c: libpvback's callbacks for one interface. */
+int vif_probe(struct pvb_dev *d);
+int vif_connect(struct pvb_dev *d);
+void vif_disconnect(struct pvb_dev *d);
 
-/* backend.c: the xenbus side. Sets the watch, then rescans on each event. */
-int backend_start(struct netback *nb);
-void backend_rescan(struct netback *nb);
-/* Shuts a connected vif for a protocol violation: disconnected, state Closing. */
-void backend_fail(struct vif *v, const char *why);
-
-/* vif.c: connecting (rings, event channel, TAP) and disconnecting one interface. */
-int vif_connect(struct vif *v, char *why, size_t whysz);
-void vif_disconnect(struct vif *v);
-
-/* datapath.c: moving frames; both run until there is nothing more to do now. */
+/* datapath.c: moving frames; each runs until there is nothing more to do now. */
 void vif_tx(struct vif *v);
 void vif_rx(struct vif *v);
+/* The frontend posted rx requests: poll the TAP again if vif_rx had stopped for room. */
+void vif_rx_resume(struct vif *v);
 
 /* tap.c: TAP devices and bridges. */
 int tap_create(const char *ifname, unsigned int offloads, char *why, size_t whysz);

@@ -11,6 +11,7 @@ The build and boot helpers are tests/cli/live.py's.
 """
 import argparse
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,6 +19,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import live  # noqa: E402
 
 TIMEOUT = 1800
+
+
+# What the hostile libpv frontend must see (pvdrivers/frontends/netfront_test.c).
+HOSTILE_ANSWERS = ["arp reply first: from dom0", "echo reply first: from dom0",
+                   "bad grant ref: error", "runt frame: error",
+                   "fragments larger than the packet: error", "checksum offload on ARP: error",
+                   "receive into a page not granted: error",
+                   "echo reply after refused frames: from dom0",
+                   "data past its page: interface shut", "21 slots: interface shut",
+                   "unknown extra info: interface shut",
+                   "tx producer beyond the ring: interface shut",
+                   "rx producer beyond the ring: interface shut",
+                   "echo reply after the lies: from dom0", "done, 0 failures"]
+
+
+def missing_hostile(text):
+    missing = [a for a in HOSTILE_ANSWERS if "netfront-test: " + a not in text]
+    for a in missing:
+        print("  hostile frontend: no 'netfront-test: %s'" % a)
+    return missing
 
 
 def md5s(log, pattern):
@@ -37,8 +58,7 @@ def checks(log):
         ("no_hypervisor_failure", not re.search(r"PANIC|\*\*\* EXCEPTION", log)),
         ("netback_help", "usage: mica-netback" in live.section(log, "mica-netback --help")),
         ("bridge_up", "dom0-net: micabr0 up as 10.0.0.1" in log),
-        ("vif_connected", re.search(r"vif\d+\.0: connected on bridge micabr0 \(sg 1, gso-tcpv4 1",
-                                    netback)),
+        ("vif_connected", re.search(r"vif\d+\.0 on bridge micabr0 \(sg 1, gso-tcpv4 1", netback)),
         ("network_list", re.search(r"^0 +0 +00:16:3e:00:00:0a +connected +connected +vif\d+\.0 ",
                                    live.section(log, "mica network-list a"), re.M)),
         ("network_list_json", '"backend_state": "connected"' in
@@ -61,7 +81,10 @@ def checks(log):
         ("eth0_after_detach", "net: eth0 still works" in a),
         ("guests_gone", not re.search(r"^(a|b) ", live.sections(log, "mica list")[-1], re.M)),
         ("taps_gone", "vif" not in live.section(log, "interfaces after")),
-        ("netback_removed_all", len(re.findall(r"vif\d+\.\d+: removed", netback)) == 3),
+        ("hostile_frontend", not missing_hostile(live.section(log, "hostile"))),
+        ("good_guest_after_hostile", re.search(r"3 packets transmitted, 3 packets received",
+                                               live.section(log, "ping a after hostile"))),
+        ("netback_removed_all", len(re.findall(r"domain \d+ vif \d+: removed", netback)) == 4),
         ("free_memory_back", len(free) == 2 and free[0][1] == free[1][1]),
     ]
 
@@ -72,8 +95,14 @@ def main():
     ap.add_argument("--mb", type=int, default=100)
     args = ap.parse_args()
     guest = live.LIVE / "test-netguest"
+    p = subprocess.run(["make", "--no-print-directory", "-s", "frontends"], cwd=live.ROOT,
+                       capture_output=True, text=True)
+    if p.returncode:
+        sys.exit("make frontends failed:\n" + p.stdout[-2000:] + p.stderr[-2000:])
     hv, vmlinux, initramfs = live.build(
         dom0_files=[(live.ROOT / "build" / "tools" / "mica-netback", "/usr/sbin/mica-netback"),
+                    (live.ROOT / "build" / "pvdrivers" / "netfront-test.elf",
+                     "/boot/netfront-test.elf"),
                     (live.LIVE / "test-net", "/usr/libexec/mica/test-net")],
         domu_files=[(guest, "/usr/libexec/mica/test-netguest")])
     log = live.boot(hv, vmlinux, initramfs, test="net", timeout=TIMEOUT,

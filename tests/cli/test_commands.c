@@ -10,7 +10,7 @@
 /* tool-sources: dom0-tools/mica/store.c dom0-tools/mica/monitor.c dom0-tools/mica/cmd_create.c */
 /* tool-sources: dom0-tools/mica/cmd_list.c dom0-tools/mica/cmd_info.c dom0-tools/mica/cmd_life.c */
 /* tool-sources: dom0-tools/mica/cmd_console.c dom0-tools/mica/cmd_block.c dom0-tools/mica/vbd.c */
-/* tool-sources: tests/cli/fake.c hypercall/libmica/xs_msg.c */
+/* tool-sources: dom0-tools/mica/cmd_network.c tests/cli/fake.c hypercall/libmica/xs_msg.c */
 /* hv-sources: hypervisor/arch/x86/pv/dom0_layout.c hypervisor/common/kernel_image/elf_xen.c */
 /* hv-sources: hypervisor/common/kernel_image/xen_notes.c hypervisor/common/kernel_image/report.c */
 /* hv-sources: hypervisor/common/kernel_image/bzimage.c hypervisor/common/kernel_image/inflate.c */
@@ -175,7 +175,8 @@ static void help_and_usage(void)
 	fake_reset(1024);
 	CHECK_EQ(mica(NULL, "--help", NULL), EXIT_OK);
 	CHECK_HAS(out, "usage: mica [-q] COMMAND [ARGS]");
-	CHECK_HAS(out, "  vcpu-list  list the vCPUs of the domains");
+	CHECK_HAS(out, "  vcpu-list       list the vCPUs of the domains");
+	CHECK_HAS(out, "  network-attach  give a running guest a new network interface");
 	CHECK_EQ(mica(NULL, "shutdown", "-h", NULL), EXIT_OK);
 	CHECK_HAS(out, "usage: mica shutdown [-w] [-t SECONDS] NAME|ID");
 	CHECK_HAS(out, "-t, --timeout SECS");
@@ -457,11 +458,55 @@ static void create_errors(void)
 	fake.no_privcmd = true;
 	CHECK_EQ(mica(NULL, "create", "-n", cfg_path, NULL), EXIT_OK);
 	CHECK_HAS(out, "is good; mica would create:");
+}
 
-	/* Vifs are checked now but cannot be attached yet: said so. */
-	config("k", "memory = 32\nvif = [ 'mac=00:16:3e:00:00:01' ]\n");
-	CHECK_EQ(mica(NULL, "create", "-n", cfg_path, NULL), EXIT_OK);
-	CHECK_HAS(err, "vif is checked but not attached yet");
+/* vif lines become both store directories of each interface; detach and destroy remove them. */
+static void vifs_in_the_store(void)
+{
+	const char *perms, *mac;
+
+	fake_reset(1024);
+	config("net", "memory = 32\nvif = [ 'mac=00:16:3E:01:02:03, bridge=br9', '' ]\n");
+	REQUIRE_EQ(mica(NULL, "create", cfg_path, NULL), EXIT_OK);
+	CHECK_STR(err, "");
+	CHECK_STR(fake_store_get("/local/domain/1/device/vif/0/mac", &perms), "00:16:3e:01:02:03");
+	CHECK_STR(perms, "n1");
+	CHECK_STR(fake_store_get("/local/domain/1/device/vif/0/backend", NULL),
+		  "/local/domain/0/backend/vif/1/0");
+	CHECK_STR(fake_store_get("/local/domain/1/device/vif/0/state", NULL), "1");
+	CHECK_STR(fake_store_get("/local/domain/0/backend/vif/1/0/frontend", &perms),
+		  "/local/domain/1/device/vif/0");
+	CHECK_STR(perms, "n0,r1");
+	CHECK_STR(fake_store_get("/local/domain/0/backend/vif/1/0/bridge", NULL), "br9");
+	CHECK_STR(fake_store_get("/local/domain/0/backend/vif/1/0/online", NULL), "1");
+	CHECK_STR(fake_store_get("/local/domain/0/backend/vif/1/1/handle", NULL), "1");
+	CHECK(!fake_store_get("/local/domain/0/backend/vif/1/1/bridge", NULL));
+	mac = fake_store_get("/local/domain/1/device/vif/1/mac", NULL);
+	REQUIRE(mac);
+	CHECK(!strncmp(mac, "00:16:3e:", 9) && strlen(mac) == 17);
+
+	CHECK_EQ(mica(NULL, "network-list", "net", NULL), EXIT_OK);
+	CHECK_HAS(out, "0    0   00:16:3e:01:02:03 initialising  initialising  vif1.0     br9");
+	CHECK_EQ(mica(NULL, "network-list", "--json", "1", NULL), EXIT_OK);
+	CHECK_HAS(out, "\"devid\": 1,");
+	CHECK_HAS(out, "\"bridge\": null");
+
+	/* Detach by MAC, with the backend already closed: both directories go. */
+	fake_store_set("/local/domain/0/backend/vif/1/0/state", "6");
+	CHECK_EQ(mica(NULL, "network-detach", "net", "00:16:3e:01:02:03", NULL), EXIT_OK);
+	CHECK_HAS(out, "detached interface 0 from net (1)");
+	CHECK(!fake_store_get("/local/domain/0/backend/vif/1/0/online", NULL));
+	CHECK(!fake_store_get("/local/domain/1/device/vif/0/mac", NULL));
+	CHECK_EQ(mica(NULL, "network-detach", "net", "7", NULL), EXIT_FAIL);
+	CHECK_HAS(err, "net (1) has no interface 7; 'mica network-list net' shows them");
+	CHECK_EQ(mica(NULL, "network-attach", "net", "mac=01:00:00:00:00:01", NULL), EXIT_USAGE);
+	CHECK_HAS(err, "multicast");
+	CHECK_EQ(mica(NULL, "network-detach", "net", NULL), EXIT_USAGE);
+
+	/* Destroying the guest takes its backend directories too. */
+	CHECK_EQ(mica(NULL, "destroy", "net", NULL), EXIT_OK);
+	CHECK(!fake_store_get("/local/domain/0/backend/vif/1/1/mac", NULL));
+	CHECK(!fake_store_get("/local/domain/0/backend/vif/1", NULL));
 }
 
 static void lifecycle(void)
@@ -580,6 +625,7 @@ int main(void)
 	RUN(dmesg_and_vcpus);
 	RUN(create_builds_the_whole_domain);
 	RUN(create_errors);
+	RUN(vifs_in_the_store);
 	RUN(lifecycle);
 	RUN(console);
 	fake_reset(0);

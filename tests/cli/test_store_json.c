@@ -5,7 +5,7 @@
  */
 /* tool-sources: dom0-tools/mica/store.c dom0-tools/mica/json.c dom0-tools/mica/monitor.c */
 /* tool-sources: dom0-tools/mica/config.c dom0-tools/mica/domcfg.c dom0-tools/mica/devspec.c */
-/* tool-sources: tests/cli/fake.c */
+/* tool-sources: tests/cli/fake.c hypercall/libmica/xs_msg.c */
 #include "check.h"
 
 #include <errno.h>
