@@ -5,15 +5,11 @@
  * running (its pid file says whether it is).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <pv/io/xenbus.h>
@@ -21,109 +17,16 @@
 #include "json.h"
 #include "libmica.h"
 #include "mica.h"
+#include "pvdev.h"
 #include "vbd.h"
 
-#define BLKBACK_PIDFILE "/run/mica-blkback.pid"
+static const struct pvdev_backend blkback = {
+	.prog = "mica-blkback", .env = "MICA_BLKBACK", .pidfile = "/run/mica-blkback.pid",
+	.what = "block",
+};
 #define ATTACH_WAIT_MS 10000
 #define DETACH_WAIT_MS 10000
 #define POLL_MS 100
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/* Whether the pid file names a live mica-blkback. */
-static bool blkback_running(void)
-{
-	char buf[32], comm[64], path[64];
-	FILE *f = fopen(BLKBACK_PIDFILE, "r");
-	long pid = 0;
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fgets(buf, sizeof(buf), f) && (pid = strtol(buf, NULL, 10)) > 0;
-	fclose(f);
-	if (!ok || kill((pid_t)pid, 0))
-		return false;
-	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	ok = fgets(comm, sizeof(comm), f) && !strncmp(comm, "mica-blkback", 12);
-	fclose(f);
-	return ok;
-}
-
-/* Starts mica-blkback in the background ($MICA_BLKBACK, else from PATH); 0 or -errno. */
-static int blkback_start(struct msgs *errors)
-{
-	const char *prog = getenv("MICA_BLKBACK");
-	int status;
-	pid_t pid;
-
-	if (!prog || !*prog)
-		prog = "mica-blkback";
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		if (null >= 0)
-			dup2(null, 0);
-		execlp(prog, prog, "--daemon", "--pidfile", BLKBACK_PIDFILE, (char *)NULL);
-		fprintf(stderr, "mica: cannot run %s: %s\n", prog, strerror(errno));
-		_exit(127);
-	}
-	/* With --daemon it returns once it has opened everything, or says why not. */
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		msgs_add(errors, "the block backend %s did not start (%s %d): install it in PATH "
-				 "or set MICA_BLKBACK", prog, WIFEXITED(status) ? "status" : "signal",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-		return -ENOEXEC;
-	}
-	return 0;
-}
-
-static int read_state(struct mica_xs *xs, const char *dir, enum xenbus_state *out)
-{
-	char path[160], *v;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s/state", dir);
-	rc = mica_xs_read(xs, MICA_XS_NO_TX, path, &v, NULL);
-	if (rc)
-		return rc;
-	*out = (v[0] >= '0' && v[0] <= '8' && !v[1]) ? (enum xenbus_state)(v[0] - '0') :
-						      XenbusStateUnknown;
-	free(v);
-	return 0;
-}
-
-static char *read_node(struct mica_xs *xs, const char *dir, const char *key)
-{
-	char path[160], *v = NULL;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return mica_xs_read(xs, MICA_XS_NO_TX, path, &v, NULL) ? NULL : v;
-}
-
-static void remove_dirs(struct mica_xs *xs, uint32_t domid, uint32_t devid)
-{
-	char path[96];
-
-	snprintf(path, sizeof(path), "/local/domain/%u/device/vbd/%u", domid, devid);
-	mica_xs_rm(xs, MICA_XS_NO_TX, path);
-	snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u/%u", domid, devid);
-	mica_xs_rm(xs, MICA_XS_NO_TX, path);
-}
 
 /* Checks the image as blkback will open it; *is_device says what it is. */
 static int check_target(const struct disk_spec *d, bool *is_device, struct msgs *errors)
@@ -172,18 +75,16 @@ int vbd_attach(struct mica_xs *xs, uint32_t domid, const struct disk_spec *d,
 		return rc;
 	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%u", domid, (uint32_t)devid);
 	snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%u", domid, (uint32_t)devid);
-	v = read_node(xs, be, "params");
-	if (v || (v = read_node(xs, fe, "backend"))) {
+	v = pvdev_read(xs, be, "params");
+	if (v || (v = pvdev_read(xs, fe, "backend"))) {
 		msgs_add(errors, "the guest already has a disk %s (%s); detach it first with "
 				 "'mica block-detach %u %s'", d->vdev, v, domid, d->vdev);
 		free(v);
 		return -EEXIST;
 	}
-	if (!blkback_running()) {
-		rc = blkback_start(errors);
-		if (rc)
-			return rc;
-	}
+	rc = pvdev_backend_ensure(&blkback, errors);
+	if (rc)
+		return rc;
 	rc = vbd_entries_for(domid, d, (uint32_t)devid, is_device, &e);
 	if (!rc) {
 		rc = store_write_entries(xs, &e, domid);
@@ -191,78 +92,38 @@ int vbd_attach(struct mica_xs *xs, uint32_t domid, const struct disk_spec *d,
 	}
 	if (rc) {
 		msgs_add(errors, "cannot write %s's store entries: %s", d->vdev, strerror(-rc));
-		remove_dirs(xs, domid, (uint32_t)devid);
+		pvdev_remove(xs, "vbd", domid, (uint32_t)devid);
 		return rc;
 	}
 	/* blkback opens the image and moves to InitWait, or says why not in "error". */
 	deadline = now_ms() + ATTACH_WAIT_MS;
 	while (now_ms() < deadline) {
-		if (!read_state(xs, be, &st) && st >= XenbusStateInitWait && st <= XenbusStateConnected)
+		if (!pvdev_state(xs, be, &st) && st >= XenbusStateInitWait && st <= XenbusStateConnected)
 			return 0;
-		v = read_node(xs, be, "error");
+		v = pvdev_read(xs, be, "error");
 		if (v || st == XenbusStateClosed) {
 			msgs_add(errors, "%s: the block backend refused %s: %s", d->vdev, d->target,
 				 v ? v : "closed");
 			free(v);
-			remove_dirs(xs, domid, (uint32_t)devid);
+			pvdev_remove(xs, "vbd", domid, (uint32_t)devid);
 			return -EIO;
 		}
-		sleep_ms(POLL_MS);
+		pvdev_sleep_ms(POLL_MS);
 	}
 	msgs_add(errors, "%s: the block backend did not take %s within %d s: is mica-blkback "
 			 "running? (its log: /var/log/mica/blkback.log)", d->vdev, d->target,
 		 ATTACH_WAIT_MS / 1000);
-	remove_dirs(xs, domid, (uint32_t)devid);
+	pvdev_remove(xs, "vbd", domid, (uint32_t)devid);
 	return -ETIMEDOUT;
 }
 
 int vbd_detach(struct mica_xs *xs, uint32_t domid, uint32_t devid, int timeout_ms, bool force)
 {
-	enum xenbus_state st;
-	char be[96], path[128];
-	int64_t deadline;
-	int rc;
-
-	snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%u", domid, devid);
-	if (read_state(xs, be, &st))
-		return -ENOENT;
-	snprintf(path, sizeof(path), "%s/online", be);
-	rc = mica_xs_write(xs, MICA_XS_NO_TX, path, "0", 1);
-	if (!rc && st != XenbusStateClosed) {
-		snprintf(path, sizeof(path), "%s/state", be);
-		rc = mica_xs_write(xs, MICA_XS_NO_TX, path, "5", 1);
-	}
-	if (rc)
-		return rc;
-	deadline = now_ms() + timeout_ms;
-	while (!read_state(xs, be, &st) && st != XenbusStateClosed && now_ms() < deadline)
-		sleep_ms(POLL_MS);
-	if (st != XenbusStateClosed && !force)
-		return -ETIMEDOUT;
-	remove_dirs(xs, domid, devid);
-	return 0;
+	return pvdev_detach(xs, "vbd", domid, devid, timeout_ms, force);
 }
 
 /* ---- the commands ------------------------------------------------------------------------- */
 
-/* Opens both handles and finds the guest; prints why not. */
-static int open_guest(const char *arg, struct mica **m, struct mica_xs **xs, uint32_t *domid)
-{
-	*m = open_hypervisor();
-	*xs = *m ? open_store() : NULL;
-	if (!*xs || find_domain(*m, *xs, arg, domid)) {
-		mica_xs_close(*xs);
-		mica_close(*m);
-		return -ENOENT;
-	}
-	if (*domid == 0) {
-		err_msg("dom0 has no PV disks: name a guest");
-		mica_xs_close(*xs);
-		mica_close(*m);
-		return -EINVAL;
-	}
-	return 0;
-}
 
 int cmd_block_attach(int argc, char **argv)
 {
@@ -281,7 +142,7 @@ int cmd_block_attach(int argc, char **argv)
 		err_msg("disk '%s': %s", argv[2], why);
 		return EXIT_USAGE;
 	}
-	if (!open_guest(argv[1], &m, &xs, &domid)) {
+	if (!pvdev_open_guest(argv[1], "disks", &m, &xs, &domid)) {
 		rc = vbd_attach(xs, domid, &d, &errors);
 		if (rc) {
 			for (unsigned int i = 0; i < errors.nr; i++)
@@ -327,7 +188,7 @@ int cmd_block_detach(int argc, char **argv)
 	if (devid < 0)
 		return usage_error("block-detach", "'%s' is not a guest device name (xvdb, ...)",
 				   argv[optind + 1]);
-	if (open_guest(argv[optind], &m, &xs, &domid))
+	if (pvdev_open_guest(argv[optind], "disks", &m, &xs, &domid))
 		return EXIT_FAIL;
 	domain_label(xs, domid, label, sizeof(label));
 	rc = vbd_detach(xs, domid, (uint32_t)devid, DETACH_WAIT_MS, force);
@@ -362,13 +223,13 @@ static void list_one(struct mica_xs *xs, uint32_t domid, const char *dev, struct
 	r->devid = (uint32_t)strtoul(dev, NULL, 10);
 	snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%s", domid, dev);
 	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%s", domid, dev);
-	r->vdev = read_node(xs, be, "dev");
-	r->target = read_node(xs, be, "params");
-	r->mode = read_node(xs, be, "mode");
-	r->error = read_node(xs, be, "error");
-	if (read_state(xs, be, &r->be))
+	r->vdev = pvdev_read(xs, be, "dev");
+	r->target = pvdev_read(xs, be, "params");
+	r->mode = pvdev_read(xs, be, "mode");
+	r->error = pvdev_read(xs, be, "error");
+	if (pvdev_state(xs, be, &r->be))
 		r->be = XenbusStateUnknown;
-	if (read_state(xs, fe, &r->fe))
+	if (pvdev_state(xs, fe, &r->fe))
 		r->fe = XenbusStateUnknown;
 }
 
@@ -403,7 +264,7 @@ int cmd_block_list(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return usage_error("block-list", "name one guest");
-	if (open_guest(argv[optind], &m, &xs, &domid))
+	if (pvdev_open_guest(argv[optind], "disks", &m, &xs, &domid))
 		return EXIT_FAIL;
 	snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u", domid);
 	if (mica_xs_directory(xs, MICA_XS_NO_TX, path, &devs, &n))

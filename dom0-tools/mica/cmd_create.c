@@ -13,6 +13,7 @@
 #include "monitor.h"
 #include "store.h"
 #include "vbd.h"
+#include "vif.h"
 
 static void print_msgs(const struct msgs *m, bool warning)
 {
@@ -110,10 +111,7 @@ int create_domain(struct mica *m, struct mica_xs *xs, const struct domcfg *cfg, 
 	for (unsigned int i = 0; !rc && i < cfg->nr_vifs; i++) {
 		char mac[18];
 
-		rc = vif_add(xs, b.domid, i, &cfg->vifs[i], mac);
-		if (rc)
-			msgs_add(errors, "%s:%u: vif: cannot write interface %u to the store: %s",
-				 cfg->path, cfg->vifs[i].line, i, strerror(-rc));
+		rc = vif_add(xs, b.domid, i, &cfg->vifs[i], mac, errors);
 	}
 	if (!rc) {
 		rc = mica_xs_introduce(xs, b.domid, b.store_mfn, b.store_port);

@@ -5,25 +5,31 @@
  *
  * An interface is two store directories (store.h): the frontend's, which
  * the guest's netfront reads and writes, and the backend's, which
- * mica-netback serves. Attaching writes both in one transaction and waits
- * for the backend to pick them up; detaching asks the backend to close
+ * mica-netback serves (started here when it is not running, as
+ * mica-blkback is for disks). Attaching writes both in one transaction and
+ * waits for the backend to pick them up; detaching asks the backend to close
  * (online 0, state Closing), waits until it is Closed, so the guest has let
  * go and the backend has unmapped everything, and removes both.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
-#include <time.h>
 
 #include "json.h"
 #include "libmica.h"
 #include "mica.h"
+#include "pvdev.h"
 #include "store.h"
+#include "vif.h"
+
+static const struct pvdev_backend netback = {
+	.prog = "mica-netback", .env = "MICA_NETBACK", .pidfile = "/run/mica-netback.pid",
+	.what = "network",
+};
 
 #define PICKUP_MS 10000     /* for mica-netback to answer a new interface */
 #define CONNECT_MS 30000    /* for the guest's netfront to connect it */
@@ -32,28 +38,28 @@
 static const char *const state_names[] = { "unknown", "initialising", "initwait", "initialised",
 					   "connected", "closing", "closed" };
 
-static char *read_path(struct mica_xs *xs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static char *read_path(struct mica_xs *xs, const char *fmt, ...)
+/* The backend's directory of vif devid. */
+static const char *be_dir(char *buf, size_t size, uint32_t domid, uint32_t devid)
 {
-	char path[160], *v = NULL;
-	va_list ap;
+	snprintf(buf, size, "/local/domain/0/backend/vif/%u/%u", domid, devid);
+	return buf;
+}
 
-	va_start(ap, fmt);
-	vsnprintf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	if (mica_xs_read(xs, MICA_XS_NO_TX, path, &v, NULL))
-		return NULL;
-	return v;
+/* The frontend's directory of vif devid. */
+static const char *fe_dir(char *buf, size_t size, uint32_t domid, uint32_t devid)
+{
+	snprintf(buf, size, "/local/domain/%u/device/vif/%u", domid, devid);
+	return buf;
 }
 
 /* The backend's state of vif devid (0 if there is none). */
 static int be_state(struct mica_xs *xs, uint32_t domid, uint32_t devid)
 {
-	char *v = read_path(xs, "/local/domain/0/backend/vif/%u/%u/state", domid, devid);
-	int s = v ? atoi(v) : 0;
+	enum xenbus_state s = XenbusStateUnknown;
+	char be[96];
 
-	free(v);
-	return s;
+	pvdev_state(xs, be_dir(be, sizeof(be), domid, devid), &s);
+	return (int)s;
 }
 
 static const char *state_name(int s)
@@ -69,11 +75,8 @@ static int wait_state(struct mica_xs *xs, uint32_t domid, uint32_t devid, int64_
 	int64_t deadline = now_ms() + ms;
 	int s;
 
-	while (!done(s = be_state(xs, domid, devid)) && now_ms() < deadline) {
-		struct timespec ts = { 0, 100 * 1000000L };
-
-		nanosleep(&ts, NULL);
-	}
+	while (!done(s = be_state(xs, domid, devid)) && now_ms() < deadline)
+		pvdev_sleep_ms(100);
 	return s;
 }
 
@@ -85,11 +88,6 @@ static bool picked_up(int s)
 static bool connected_or_failed(int s)
 {
 	return s == 4 || s >= 5 || s == 0;
-}
-
-static bool closed(int s)
-{
-	return s == 6 || s == 0;
 }
 
 /* The devids of the domain's vifs, sorted; *nr of them in a malloc'd array (may be empty). */
@@ -142,50 +140,32 @@ static int random_mac(char mac[18])
 }
 
 int vif_add(struct mica_xs *xs, uint32_t domid, uint32_t devid, const struct vif_spec *spec,
-	    char mac[18])
+	    char mac[18], struct msgs *errors)
 {
 	struct store_entries e = { 0 };
-	struct store_vif v = { .domid = domid, .devid = devid, .bridge = spec->bridge };
-	int rc = 0;
+	struct vif_entry v = { .domid = domid, .devid = devid, .bridge = spec->bridge };
+	int rc = pvdev_backend_ensure(&netback, errors);
 
+	if (rc)
+		return rc;
 	if (spec->mac[0])
 		snprintf(mac, 18, "%s", spec->mac);
 	else
 		rc = random_mac(mac);
 	v.mac = mac;
 	if (!rc)
-		rc = store_vif_entries(&v, &e);
+		rc = vif_entries_for(&v, &e);
 	if (!rc)
 		rc = store_write_entries(xs, &e, domid);
 	store_entries_free(&e);
+	if (rc)
+		msgs_add(errors, "cannot write interface %u to the store: %s", devid, strerror(-rc));
 	return rc;
-}
-
-/* Removes both directories of vif devid. */
-static void vif_forget(struct mica_xs *xs, uint32_t domid, uint32_t devid)
-{
-	char path[80];
-
-	snprintf(path, sizeof(path), "/local/domain/%u/device/vif/%u", domid, devid);
-	mica_xs_rm(xs, MICA_XS_NO_TX, path);
-	snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u/%u", domid, devid);
-	mica_xs_rm(xs, MICA_XS_NO_TX, path);
-}
-
-static int open_dom(const char *arg, struct mica **m, struct mica_xs **xs, uint32_t *domid)
-{
-	*m = open_hypervisor();
-	*xs = *m ? open_store() : NULL;
-	if (!*xs || find_domain(*m, *xs, arg, domid)) {
-		mica_xs_close(*xs);
-		mica_close(*m);
-		return -ENOENT;
-	}
-	return 0;
 }
 
 int cmd_network_attach(int argc, char **argv)
 {
+	struct msgs errors = { 0 };
 	struct vif_spec spec;
 	struct mica_xs *xs;
 	struct mica *m;
@@ -215,7 +195,7 @@ int cmd_network_attach(int argc, char **argv)
 	free(joined);
 	if (rc)
 		return usage_error("network-attach", "%s", why);
-	if (open_dom(argv[optind], &m, &xs, &domid))
+	if (pvdev_open_guest(argv[optind], "network interfaces", &m, &xs, &domid))
 		goto out_spec;
 	domain_label(xs, domid, label, sizeof(label));
 	rc = list_vifs(xs, domid, &ids, &nr);
@@ -226,18 +206,18 @@ int cmd_network_attach(int argc, char **argv)
 	for (unsigned int i = 0; i < nr && ids[i] == devid; i++)
 		devid++;
 	free(ids);
-	rc = vif_add(xs, domid, devid, &spec, mac);
+	rc = vif_add(xs, domid, devid, &spec, mac, &errors);
 	if (rc) {
-		err_msg("cannot write interface %u of %s to the store: %s", devid, label,
-			strerror(-rc));
+		for (unsigned int i = 0; i < errors.nr; i++)
+			err_msg("%s: %s", label, errors.v[i]);
 		goto out;
 	}
 	s = wait_state(xs, domid, devid, PICKUP_MS, picked_up);
 	if (s == 1) {
-		vif_forget(xs, domid, devid);
-		err_msg("no network backend answered for interface %u of %s within %d s: start "
-			"mica-netback in dom0 (mica-netback -d -l /var/log/mica/netback.log)",
-			devid, label, PICKUP_MS / 1000);
+		pvdev_remove(xs, "vif", domid, devid);
+		err_msg("no network backend answered for interface %u of %s within %d s: is "
+			"mica-netback running? (its log: /var/log/mica/netback.log)", devid, label,
+			PICKUP_MS / 1000);
 		goto out;
 	}
 	s = wait_state(xs, domid, devid, CONNECT_MS, connected_or_failed);
@@ -251,7 +231,7 @@ int cmd_network_attach(int argc, char **argv)
 			 CONNECT_MS / 1000);
 		status = EXIT_OK;
 	} else {
-		char *err = read_path(xs, "/local/domain/0/backend/vif/%u/%u/error", domid, devid);
+		char be[96], *err = pvdev_read(xs, be_dir(be, sizeof(be), domid, devid), "error");
 
 		err_msg("interface %u of %s did not connect (backend %s): %s", devid, label,
 			state_name(s), err ? err : "see mica-netback's log");
@@ -261,6 +241,7 @@ out:
 	mica_xs_close(xs);
 	mica_close(m);
 out_spec:
+	msgs_free(&errors);
 	free(spec.bridge);
 	free(spec.ip);
 	free(spec.vifname);
@@ -281,7 +262,7 @@ static int find_vif(struct mica_xs *xs, uint32_t domid, const char *arg, uint32_
 		return rc;
 	rc = -ENOENT;
 	for (unsigned int i = 0; i < nr && rc; i++) {
-		char *mac = read_path(xs, "/local/domain/%u/device/vif/%u/mac", domid, ids[i]);
+		char fe[96], *mac = pvdev_read(xs, fe_dir(fe, sizeof(fe), domid, ids[i]), "mac");
 
 		if ((parse_uint(arg, 0xffff, &n) && n == ids[i]) || (mac && !strcasecmp(mac, arg))) {
 			*devid = ids[i];
@@ -298,15 +279,15 @@ int cmd_network_detach(int argc, char **argv)
 	struct mica_xs *xs;
 	struct mica *m;
 	uint32_t domid, devid;
-	char path[96], label[96];
-	int rc, s;
+	char label[96];
+	int rc;
 
 	optind = 0;
 	if (getopt_long(argc, argv, "+", (const struct option[]){ { NULL, 0, NULL, 0 } }, NULL) != -1)
 		return usage_error("network-detach", "unknown option");
 	if (optind != argc - 2)
 		return usage_error("network-detach", "name a domain and an interface (DEVID or MAC)");
-	if (open_dom(argv[optind], &m, &xs, &domid))
+	if (pvdev_open_guest(argv[optind], "network interfaces", &m, &xs, &domid))
 		return EXIT_FAIL;
 	domain_label(xs, domid, label, sizeof(label));
 	rc = find_vif(xs, domid, argv[optind + 1], &devid);
@@ -315,15 +296,15 @@ int cmd_network_detach(int argc, char **argv)
 			argv[optind + 1], argv[optind]);
 		goto out;
 	}
-	snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u/%u/online", domid, devid);
-	mica_xs_write(xs, MICA_XS_NO_TX, path, "0", 1);
-	snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u/%u/state", domid, devid);
-	mica_xs_write(xs, MICA_XS_NO_TX, path, "5", 1);
-	s = wait_state(xs, domid, devid, CLOSE_MS, closed);
-	if (!closed(s))
+	rc = pvdev_detach(xs, "vif", domid, devid, CLOSE_MS, false);
+	if (rc == -ETIMEDOUT) {
 		warn_msg("interface %u of %s did not close within %d s (backend %s): removed anyway",
-			 devid, label, CLOSE_MS / 1000, state_name(s));
-	vif_forget(xs, domid, devid);
+			 devid, label, CLOSE_MS / 1000, state_name(be_state(xs, domid, devid)));
+		pvdev_remove(xs, "vif", domid, devid);
+	} else if (rc) {
+		err_msg("cannot detach interface %u of %s: %s", devid, label, strerror(-rc));
+		goto out;
+	}
 	info_msg("detached interface %u from %s", devid, label);
 out:
 	mica_xs_close(xs);
@@ -353,7 +334,7 @@ int cmd_network_list(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return usage_error("network-list", "name one domain (NAME or ID)");
-	if (open_dom(argv[optind], &m, &xs, &domid))
+	if (pvdev_open_guest(argv[optind], "network interfaces", &m, &xs, &domid))
 		return EXIT_FAIL;
 	rc = list_vifs(xs, domid, &ids, &nr);
 	if (rc) {
@@ -371,10 +352,12 @@ int cmd_network_list(int argc, char **argv)
 		char *v[5], *bridge, ifname[24];
 		int bs = be_state(xs, domid, ids[i]);
 
+		char fe[96], be[96];
+
+		fe_dir(fe, sizeof(fe), domid, ids[i]);
 		for (size_t k = 0; k < 5; k++)
-			v[k] = read_path(xs, "/local/domain/%u/device/vif/%u/%s", domid, ids[i],
-					 keys[k]);
-		bridge = read_path(xs, "/local/domain/0/backend/vif/%u/%u/bridge", domid, ids[i]);
+			v[k] = pvdev_read(xs, fe, keys[k]);
+		bridge = pvdev_read(xs, be_dir(be, sizeof(be), domid, ids[i]), "bridge");
 		snprintf(ifname, sizeof(ifname), "vif%u.%u", domid, ids[i]);
 		if (json) {
 			json_begin_object(&j, NULL);

@@ -101,14 +101,6 @@ const char *shutdown_reason_name(uint32_t reason);
 int create_domain(struct mica *m, struct mica_xs *xs, const struct domcfg *cfg, bool paused,
 		  uint32_t *domid, struct msgs *errors);
 
-/*
- * Writes network interface devid of domain domid to the store (cmd_network.c):
- * the frontend and backend directories from spec, with spec's MAC or a
- * random one in 00:16:3e (returned in mac). 0 or -errno.
- */
-int vif_add(struct mica_xs *xs, uint32_t domid, uint32_t devid, const struct vif_spec *spec,
-	    char mac[18]);
-
 /* Relays the terminal to a guest's console until Ctrl-] (cmd_console.c); an exit status. */
 int console_attach(struct mica *m, uint32_t domid);
 

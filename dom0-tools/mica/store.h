@@ -19,9 +19,8 @@
  *   /mica/domain/N/{uuid,config,on_poweroff,on_reboot,on_crash}  dom0 only
  *   /local/domain/N/device/vbd/DEV and /local/domain/0/backend/vbd/N/DEV
  *                                              each disk's two ends (vbd.h)
- *
- * and for each network interface K (store_vif_entries), as libxl writes
- * them:
+ *   /local/domain/N/device/vif/K and /local/domain/0/backend/vif/N/K
+ *                                              each network interface's (vif.h)
  *
  *   /local/domain/N/device/vif/K/{backend,backend-id,state,handle,mac}  the guest's
  *   /local/domain/0/backend/vif/N/K/{frontend,frontend-id,online,state,
@@ -52,16 +51,6 @@ struct store_entries {
 	struct store_entry *v;
 	unsigned int nr;
 };
-
-/* A network interface of a domain: its store entries (frontend and backend directories). */
-struct store_vif {
-	uint32_t domid, devid;
-	const char *mac;            /* "00:16:3e:xx:xx:xx" */
-	const char *bridge;         /* NULL: the backend's default */
-};
-
-/* Appends the entries of vif v to out (which may hold others already). 0 or -ENOMEM. */
-int store_vif_entries(const struct store_vif *v, struct store_entries *out);
 
 /* Everything the entries say about a new domain. */
 struct store_domain {

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "blkback.h"
@@ -29,19 +28,6 @@ static void usage(FILE *out)
 		     "  -h, --help          this text\n\n"
 		     "Exit status: 0 stopped by SIGTERM/SIGINT, 1 could not start or lost the store,\n"
 		     "2 bad command line.\n", DEFAULT_LOG);
-}
-
-/* Creates the directory holding path's last component (one level is enough for /var/log/mica). */
-static void make_parent(const char *path)
-{
-	char dir[256], *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		mkdir(dir, 0755);
-	}
 }
 
 int main(int argc, char **argv)
@@ -78,28 +64,13 @@ int main(int argc, char **argv)
 	/* Everything is opened in the foreground, so a person sees what is missing. */
 	if (pvb_open(&b, &vbd_ops, "mica-blkback"))
 		return 1;
-	if (background) {
-		make_parent(log);
-		rc = pvb_daemonize(b, log);
-		if (rc) {
-			fprintf(stderr, "mica-blkback: cannot go to the background: %s\n",
-				strerror(-rc));
-			pvb_close(b);
-			return 1;
-		}
-	}
-	if (pidfile) {
-		FILE *f = fopen(pidfile, "w");
-
-		if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f))
-			fprintf(stderr, "mica-blkback: cannot write %s: %s\n", pidfile,
-				strerror(errno));
+	if (pvb_start(b, background, log, pidfile)) {
+		pvb_close(b);
+		return 1;
 	}
 	fprintf(stderr, "mica-blkback: serving block devices\n");
 	rc = pvb_run(b);
 	pvb_close(b);
-	if (pidfile)
-		unlink(pidfile);
 	fprintf(stderr, "mica-blkback: stopped\n");
 	return rc ? 1 : 0;
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -129,6 +130,44 @@ int pvb_daemonize(struct pvb *b, const char *log_path)
 		setvbuf(stderr, NULL, _IOLBF, 0);
 	}
 	return open_handles(b);
+}
+
+/* Creates the directory holding path's last component (one level: /var/log/mica). */
+static void make_parent(const char *path)
+{
+	char dir[256], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+	}
+}
+
+int pvb_start(struct pvb *b, bool background, const char *log, const char *pidfile)
+{
+	FILE *f;
+	int rc;
+
+	if (background) {
+		make_parent(log);
+		rc = pvb_daemonize(b, log);
+		if (rc) {
+			say(b, "cannot go to the background: %s", strerror(-rc));
+			return rc;
+		}
+	}
+	if (!pidfile)
+		return 0;
+	f = fopen(pidfile, "w");
+	if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f)) {
+		rc = -errno;
+		say(b, "cannot write %s: %s", pidfile, strerror(errno));
+		return rc ? rc : -EIO;
+	}
+	b->pidfile = pidfile;
+	return 0;
 }
 
 static void set_state(struct pvb_dev *d, enum xenbus_state s)
@@ -544,5 +583,7 @@ void pvb_close(struct pvb *b)
 		forget(b, b->nr - 1);
 	}
 	close_handles(b);
+	if (b->pidfile)
+		unlink(b->pidfile);
 	free(b);
 }

@@ -44,6 +44,7 @@ struct pvb {
 	struct mica_evtchn *ev;
 	struct mica_gntdev *gnt;
 	char be_root[64];           /* /local/domain/0/backend/TYPE */
+	const char *pidfile;        /* written by pvb_start, removed by pvb_close; may be NULL */
 	struct pvb_dev *dev[PVB_MAX_DEVICES];
 	unsigned int nr;
 };

@@ -42,11 +42,14 @@ static const struct pvb_ops netback_ops = {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: mica-netback [-d] [-l LOGFILE] [-b BRIDGE]\n\n"
+		"usage: mica-netback [-d] [-l FILE] [-p FILE] [-b BRIDGE]\n\n"
 		"Serve the network interfaces (vifs) of Mica's guests from dom0: each gets a TAP\n"
-		"device vifD.N joined to a bridge (created if missing). mica-store must run.\n\n"
-		"  -d, --daemon         run in the background (messages to LOGFILE)\n"
-		"  -l, --log FILE       where -d appends messages (default /var/log/mica/netback.log)\n"
+		"device vifD.N joined to a bridge (created if missing). mica-store must run;\n"
+		"'mica create' with vif = [...] and 'mica network-attach' start it if it is not\n"
+		"running.\n\n"
+		"  -d, --daemon         run in the background, messages appended to the log\n"
+		"  -l, --log FILE       where -d sends messages (default /var/log/mica/netback.log)\n"
+		"  -p, --pidfile FILE   write the process id to FILE once serving\n"
 		"  -b, --bridge NAME    bridge of vifs that name none (default micabr0)\n"
 		"  -h, --help           this text\n\n"
 		"Exit status: 0 after SIGTERM or SIGINT, 1 if it cannot start or the store goes away,\n"
@@ -57,19 +60,20 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "daemon", no_argument, NULL, 'd' },   { "log", required_argument, NULL, 'l' },
-		{ "bridge", required_argument, NULL, 'b' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "pidfile", required_argument, NULL, 'p' }, { "bridge", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },     { NULL, 0, NULL, 0 },
 	};
-	const char *log = "/var/log/mica/netback.log";
+	const char *log = "/var/log/mica/netback.log", *pidfile = NULL;
 	bool daemon_mode = false;
 	struct pvb *b;
 	char why[256];
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "dl:b:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "dl:p:b:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': daemon_mode = true; break;
 		case 'l': log = optarg; break;
+		case 'p': pidfile = optarg; break;
 		case 'b': nb_default_bridge = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -87,14 +91,9 @@ int main(int argc, char **argv)
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	if (pvb_open(&b, &netback_ops, "mica-netback"))
 		return 1;
-	if (daemon_mode) {
-		rc = pvb_daemonize(b, log);
-		if (rc) {
-			fprintf(stderr, "mica-netback: cannot run in the background: %s\n",
-				strerror(-rc));
-			pvb_close(b);
-			return 1;
-		}
+	if (pvb_start(b, daemon_mode, log, pidfile)) {
+		pvb_close(b);
+		return 1;
 	}
 	if (bridge_ensure(nb_default_bridge, why, sizeof(why)))
 		fprintf(stderr, "mica-netback: %s (tried again when a vif connects)\n", why);

@@ -10,7 +10,9 @@
 /* tool-sources: dom0-tools/mica/store.c dom0-tools/mica/monitor.c dom0-tools/mica/cmd_create.c */
 /* tool-sources: dom0-tools/mica/cmd_list.c dom0-tools/mica/cmd_info.c dom0-tools/mica/cmd_life.c */
 /* tool-sources: dom0-tools/mica/cmd_console.c dom0-tools/mica/cmd_block.c dom0-tools/mica/vbd.c */
-/* tool-sources: dom0-tools/mica/cmd_network.c tests/cli/fake.c hypercall/libmica/xs_msg.c */
+/* tool-sources: dom0-tools/mica/cmd_network.c dom0-tools/mica/vif.c dom0-tools/mica/pvdev.c */
+/* tool-sources: tests/cli/fake.c */
+/* tool-sources: hypercall/libmica/xs_msg.c */
 /* hv-sources: hypervisor/arch/x86/pv/dom0_layout.c hypervisor/common/kernel_image/elf_xen.c */
 /* hv-sources: hypervisor/common/kernel_image/xen_notes.c hypervisor/common/kernel_image/report.c */
 /* hv-sources: hypervisor/common/kernel_image/bzimage.c hypervisor/common/kernel_image/inflate.c */
@@ -466,6 +468,8 @@ static void vifs_in_the_store(void)
 	const char *perms, *mac;
 
 	fake_reset(1024);
+	/* No pid file names a live mica-netback here: create starts this instead. */
+	setenv("MICA_NETBACK", "true", 1);
 	config("net", "memory = 32\nvif = [ 'mac=00:16:3E:01:02:03, bridge=br9', '' ]\n");
 	REQUIRE_EQ(mica(NULL, "create", cfg_path, NULL), EXIT_OK);
 	CHECK_STR(err, "");
@@ -507,6 +511,14 @@ static void vifs_in_the_store(void)
 	CHECK_EQ(mica(NULL, "destroy", "net", NULL), EXIT_OK);
 	CHECK(!fake_store_get("/local/domain/0/backend/vif/1/1/mac", NULL));
 	CHECK(!fake_store_get("/local/domain/0/backend/vif/1", NULL));
+
+	/* A backend that cannot start: the guest is not created. */
+	setenv("MICA_NETBACK", "false", 1);
+	config("net", "memory = 32\nvif = [ '' ]\n");
+	CHECK_EQ(mica(NULL, "create", cfg_path, NULL), EXIT_FAIL);
+	CHECK_HAS(err, "the network backend false did not start (status 1): install it in PATH "
+		       "or set MICA_NETBACK");
+	unsetenv("MICA_NETBACK");
 }
 
 static void lifecycle(void)

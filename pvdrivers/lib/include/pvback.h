@@ -82,6 +82,14 @@ int pvb_open(struct pvb **out, const struct pvb_ops *ops, const char *name);
  */
 int pvb_daemonize(struct pvb *b, const char *log_path);
 /*
+ * What a backend's main does after pvb_open: with background, goes to the
+ * background (pvb_daemonize) with messages appended to log, whose
+ * directory is created if missing; with a pidfile (may be NULL), writes the
+ * process id there once serving, and pvb_close removes it. 0, or -errno
+ * after saying why on stderr.
+ */
+int pvb_start(struct pvb *b, bool background, const char *log, const char *pidfile);
+/*
  * Serves devices until SIGTERM or SIGINT, or the store goes away (-EPIPE).
  * Devices that exist when it starts are picked up.
  */

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """mica-netback on a live dom0: Mica under QEMU, our Linux as dom0 and as two domUs with
-xen-netfront, dom0 on micabr0 at 10.0.0.1. tests/cli/live/test-net (run by dom0's /init,
-mica.test=net) drives guests running tests/cli/live/test-netguest: ping and 100 MB TCP streams
+xen-netfront, dom0 on micabr0 at 10.0.0.1. tests/pvdrivers/live/test-net (run by dom0's /init,
+mica.test=net) drives guests running tests/pvdrivers/live/test-netguest: ping and 100 MB TCP streams
 with their MD5 compared between dom0 and domU a both ways and from a to domU b; a NIC hot-attached
 to a and detached; a libpv guest that attacks netback with malformed rings while a works; and a
 clean teardown. This checks the output and ends with `N passed, N failed`.
 
-usage: tests/cli/live_net.py [--keep] [--mb N]   (--mb: stream size, default 100)
-The build and boot helpers are tests/cli/live.py's.
+usage: tests/pvdrivers/live_net.py [--keep] [--mb N]   (--mb: stream size, default 100)
+The serial log is build/pvdrivers/live_net.log; the build and boot helpers are
+tests/cli/live.py's.
 """
 import argparse
 import re
@@ -15,8 +16,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "cli"))
 import live  # noqa: E402
+
+LIVE = ROOT / "tests" / "pvdrivers" / "live"
+OUT = ROOT / "build" / "pvdrivers"
 
 TIMEOUT = 1800
 
@@ -94,20 +99,22 @@ def main():
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--mb", type=int, default=100)
     args = ap.parse_args()
-    guest = live.LIVE / "test-netguest"
-    p = subprocess.run(["make", "--no-print-directory", "-s", "frontends"], cwd=live.ROOT,
+    guest = LIVE / "test-netguest"
+    p = subprocess.run(["make", "--no-print-directory", "-s", "frontends"], cwd=ROOT,
                        capture_output=True, text=True)
     if p.returncode:
         sys.exit("make frontends failed:\n" + p.stdout[-2000:] + p.stderr[-2000:])
     hv, vmlinux, initramfs = live.build(
-        dom0_files=[(live.ROOT / "build" / "tools" / "mica-netback", "/usr/sbin/mica-netback"),
-                    (live.ROOT / "build" / "pvdrivers" / "netfront-test.elf",
+        dom0_files=[(ROOT / "build" / "tools" / "mica-netback", "/usr/sbin/mica-netback"),
+                    (ROOT / "build" / "pvdrivers" / "netfront-test.elf",
                      "/boot/netfront-test.elf"),
-                    (live.LIVE / "test-net", "/usr/libexec/mica/test-net")],
+                    (LIVE / "test-net", "/usr/libexec/mica/test-net")],
         domu_files=[(guest, "/usr/libexec/mica/test-netguest")])
     log = live.boot(hv, vmlinux, initramfs, test="net", timeout=TIMEOUT,
                     extra="MB=%d" % args.mb if args.mb != 100 else None)
-    return live.judge("net", checks(log), log, "live_net.log", args.keep)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "live_net.log").write_text(log)
+    return live.judge("net", checks(log), log, "build/pvdrivers/live_net.log", args.keep)
 
 
 if __name__ == "__main__":
