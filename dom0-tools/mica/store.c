@@ -34,6 +34,27 @@ int store_entry_add(struct store_entries *e, enum store_perm perm, const char *v
 	return 0;
 }
 
+int store_device_entries(struct store_entries *out, const char *cls, uint32_t domid,
+			 uint32_t devid, char be[96], char fe[96])
+{
+	char dom[16];
+	int rc = 0;
+
+	snprintf(be, 96, "/local/domain/0/backend/%s/%u/%u", cls, domid, devid);
+	snprintf(fe, 96, "/local/domain/%u/device/%s/%u", domid, cls, devid);
+	snprintf(dom, sizeof(dom), "%u", domid);
+	STORE_ADD(rc, out, PERM_GUEST_RO, "", "%s", be);
+	STORE_ADD(rc, out, PERM_GUEST_RO, fe, "%s/frontend", be);
+	STORE_ADD(rc, out, PERM_GUEST_RO, dom, "%s/frontend-id", be);
+	STORE_ADD(rc, out, PERM_GUEST_RO, "1", "%s/online", be);
+	STORE_ADD(rc, out, PERM_GUEST_RO, "1", "%s/state", be);
+	STORE_ADD(rc, out, PERM_GUEST_RW, "", "%s", fe);
+	STORE_ADD(rc, out, PERM_GUEST_RW, be, "%s/backend", fe);
+	STORE_ADD(rc, out, PERM_GUEST_RW, "0", "%s/backend-id", fe);
+	STORE_ADD(rc, out, PERM_GUEST_RW, "1", "%s/state", fe);
+	return rc;
+}
+
 int store_entries_for(const struct store_domain *d, struct store_entries *out)
 {
 	static const char *const guest_dirs[] = { "data", "drivers", "feature", "attr", "error" };
@@ -46,11 +67,7 @@ int store_entries_for(const struct store_domain *d, struct store_entries *out)
 	memset(out, 0, sizeof(*out));
 	snprintf(dom, sizeof(dom), "/local/domain/%u", id);
 	snprintf(vm, sizeof(vm), "/vm/%s", d->uuid);
-#define ADD(perm, value, ...)                                  \
-	do {                                                   \
-		if (!rc)                                       \
-			rc = store_entry_add(out, perm, value, __VA_ARGS__); \
-	} while (0)
+#define ADD(perm, value, ...) STORE_ADD(rc, out, perm, value, __VA_ARGS__)
 	ADD(PERM_GUEST_RO, "", "%s", dom);
 	snprintf(num, sizeof(num), "%u", id);
 	ADD(PERM_GUEST_RO, num, "%s/domid", dom);

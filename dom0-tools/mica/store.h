@@ -69,6 +69,24 @@ struct store_domain {
 int store_entry_add(struct store_entries *e, enum store_perm perm, const char *value,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Appends an entry to out unless rc already holds an error: for runs of entries. */
+#define STORE_ADD(rc, out, perm, value, ...)                                   \
+	do {                                                                   \
+		if (!(rc))                                                     \
+			(rc) = store_entry_add(out, perm, value, __VA_ARGS__); \
+	} while (0)
+
+/*
+ * Appends the nodes every split device has, both ends, parents first: the
+ * backend's directory /local/domain/0/backend/CLS/DOMID/DEVID (path into
+ * be, 96 bytes) with frontend, frontend-id, online 1 and state 1, read-only
+ * to the guest; the frontend's /local/domain/DOMID/device/CLS/DEVID (into
+ * fe) with backend, backend-id 0 and state 1, the guest's. The class's own
+ * nodes go after them. 0 or -ENOMEM.
+ */
+int store_device_entries(struct store_entries *out, const char *cls, uint32_t domid,
+			 uint32_t devid, char be[96], char fe[96]);
+
 /* The entries for d, in the order they are written (parents first). 0 or -ENOMEM. */
 int store_entries_for(const struct store_domain *d, struct store_entries *out);
 void store_entries_free(struct store_entries *e);

@@ -78,22 +78,11 @@ int vbd_entries_for(uint32_t domid, const struct disk_spec *d, uint32_t devid, b
 		    struct store_entries *out)
 {
 	char be[96], fe[96], num[16];
-	int rc = 0;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%u", domid, devid);
-	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%u", domid, devid);
-	snprintf(num, sizeof(num), "%u", domid);
-#define ADD(perm, value, ...)                                                  \
-	do {                                                                   \
-		if (!rc)                                                       \
-			rc = store_entry_add(out, perm, value, __VA_ARGS__);   \
-	} while (0)
-	ADD(PERM_GUEST_RO, "", "%s", be);
-	ADD(PERM_GUEST_RO, fe, "%s/frontend", be);
-	ADD(PERM_GUEST_RO, num, "%s/frontend-id", be);
-	ADD(PERM_GUEST_RO, "1", "%s/online", be);
-	ADD(PERM_GUEST_RO, "1", "%s/state", be);
+	rc = store_device_entries(out, "vbd", domid, devid, be, fe);
+#define ADD(perm, value, ...) STORE_ADD(rc, out, perm, value, __VA_ARGS__)
 	ADD(PERM_GUEST_RO, d->target ? d->target : "", "%s/params", be);
 	ADD(PERM_GUEST_RO, is_device ? "phy" : "file", "%s/type", be);
 	ADD(PERM_GUEST_RO, d->readonly ? "r" : "w", "%s/mode", be);
@@ -102,10 +91,6 @@ int vbd_entries_for(uint32_t domid, const struct disk_spec *d, uint32_t devid, b
 	ADD(PERM_GUEST_RO, d->cdrom ? "1" : "0", "%s/removable", be);
 	ADD(PERM_GUEST_RO, "1", "%s/bootable", be);
 	snprintf(num, sizeof(num), "%u", devid);
-	ADD(PERM_GUEST_RW, "", "%s", fe);
-	ADD(PERM_GUEST_RW, be, "%s/backend", fe);
-	ADD(PERM_GUEST_RW, "0", "%s/backend-id", fe);
-	ADD(PERM_GUEST_RW, "1", "%s/state", fe);
 	ADD(PERM_GUEST_RW, num, "%s/virtual-device", fe);
 	ADD(PERM_GUEST_RW, d->cdrom ? "cdrom" : "disk", "%s/device-type", fe);
 #undef ADD
