@@ -10,67 +10,13 @@
 #include <pv/io/xenbus.h>
 
 #include "blkfront.h"
+#include "frontdev.h"
 
 static uint8_t ring_page[4096] __attribute__((aligned(4096)));
-static evtchn_port_t timer_port;
-
-static void nothing(evtchn_port_t port, void *data)
-{
-	(void)port;
-	(void)data;
-}
-
-void blkfront_sleep_ms(unsigned int ms)
-{
-	if (!timer_port) {
-		pv_evtchn_bind_virq(VIRQ_TIMER, &timer_port);
-		pv_evtchn_set_handler(timer_port, nothing, NULL);
-	}
-	pv_timer_set(pv_time_ns() + ms * 1000000ull);
-	pv_block();
-}
-
-/* Reads DIR/key (dir: ours, or the backend's) as a number; -1 if absent. */
-static long long read_num(const char *dir, const char *key)
-{
-	char path[192], buf[32];
-	long rc;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	rc = pv_xenbus_read(path, buf, sizeof(buf) - 1);
-	if (rc < 0)
-		return -1;
-	buf[rc] = '\0';
-	return strtoll(buf, NULL, 10);
-}
-
-static long write_node(struct blkfront *bf, const char *key, const char *fmt, unsigned long long v)
-{
-	char path[128], value[32];
-
-	snprintf(path, sizeof(path), "%s/%s", bf->dir, key);
-	snprintf(value, sizeof(value), fmt, v);
-	return pv_xenbus_write(path, value);
-}
 
 int blkfront_backend_state(struct blkfront *bf)
 {
-	long long s = read_num(bf->backend, "state");
-
-	return s < 0 ? 0 : (int)s;
-}
-
-/* Polls the backend's state until it is want (or past it, for Closing); false after 20 s. */
-static bool wait_backend(struct blkfront *bf, int want)
-{
-	for (int i = 0; i < 2000; i++) {
-		int s = blkfront_backend_state(bf);
-
-		if (s == want || (want == XenbusStateClosing && s == XenbusStateClosed))
-			return true;
-		blkfront_sleep_ms(10);
-	}
-	return false;
+	return front_backend_state(bf->backend);
 }
 
 int blkfront_connect(struct blkfront *bf, unsigned int devid)
@@ -84,15 +30,10 @@ int blkfront_connect(struct blkfront *bf, unsigned int devid)
 		printf("blkfront: no store ring or grant table\n");
 		return -1;
 	}
-	snprintf(bf->backend, sizeof(bf->backend), "%s/backend", bf->dir);
-	rc = pv_xenbus_read(bf->backend, bf->backend, sizeof(bf->backend) - 1);
-	if (rc < 0) {
-		printf("blkfront: %s has no backend (%ld): was the disk attached?\n", bf->dir, rc);
+	if (front_find_backend(bf->dir, bf->backend, sizeof(bf->backend)))
 		return -1;
-	}
-	bf->backend[rc] = '\0';
 	/* 1. The backend opened the image and published its features. */
-	if (!wait_backend(bf, XenbusStateInitWait)) {
+	if (!front_wait_backend(bf->backend, XenbusStateInitWait, 20000)) {
 		printf("blkfront: the backend never reached InitWait\n");
 		return -1;
 	}
@@ -106,30 +47,30 @@ int blkfront_connect(struct blkfront *bf, unsigned int devid)
 		return -1;
 	}
 	bf->ring_ref = (grant_ref_t)rc;
-	pv_evtchn_set_handler(bf->port, nothing, NULL);
+	pv_evtchn_set_handler(bf->port, front_ignore_event, NULL);
 	/* 3. Publish them; Initialised makes the backend map the ring and connect. */
-	rc = write_node(bf, "ring-ref", "%llu", bf->ring_ref);
-	rc = rc ?: write_node(bf, "event-channel", "%llu", bf->port);
+	rc = front_write_num(bf->dir, "ring-ref", bf->ring_ref);
+	rc = rc ?: front_write_num(bf->dir, "event-channel", bf->port);
 	if (!rc) {
 		char path[96];
 
 		snprintf(path, sizeof(path), "%s/protocol", bf->dir);
 		rc = pv_xenbus_write(path, "x86_64-abi");
 	}
-	rc = rc ?: write_node(bf, "state", "%llu", XenbusStateInitialised);
+	rc = rc ?: front_write_num(bf->dir, "state", XenbusStateInitialised);
 	if (rc) {
 		printf("blkfront: cannot write to the store (%ld)\n", rc);
 		return -1;
 	}
 	/* 4. Connected: the size is there. */
-	if (!wait_backend(bf, XenbusStateConnected)) {
+	if (!front_wait_backend(bf->backend, XenbusStateConnected, 20000)) {
 		printf("blkfront: the backend did not connect (state %d)\n",
 		       blkfront_backend_state(bf));
 		return -1;
 	}
-	bf->sectors = (uint64_t)read_num(bf->backend, "sectors");
-	bf->info = (unsigned int)read_num(bf->backend, "info");
-	write_node(bf, "state", "%llu", XenbusStateConnected);
+	bf->sectors = (uint64_t)front_read_num(bf->backend, "sectors");
+	bf->info = (unsigned int)front_read_num(bf->backend, "info");
+	front_write_num(bf->dir, "state", XenbusStateConnected);
 	return 0;
 }
 
@@ -154,7 +95,7 @@ int blkfront_submit(struct blkfront *bf, const union blkif_sring_entry *req)
 		}
 		if (blkfront_backend_state(bf) != XenbusStateConnected)
 			return -100;
-		blkfront_sleep_ms(10);
+		front_sleep_ms(10);
 	}
 	return -100;
 }
@@ -181,9 +122,9 @@ int blkfront_rw(struct blkfront *bf, bool write, uint64_t sector, void *page, un
 
 void blkfront_close(struct blkfront *bf)
 {
-	write_node(bf, "state", "%llu", XenbusStateClosing);
-	wait_backend(bf, XenbusStateClosing);
-	write_node(bf, "state", "%llu", XenbusStateClosed);
-	wait_backend(bf, XenbusStateClosed);
+	front_write_num(bf->dir, "state", XenbusStateClosing);
+	front_wait_backend(bf->backend, XenbusStateClosing, 20000);
+	front_write_num(bf->dir, "state", XenbusStateClosed);
+	front_wait_backend(bf->backend, XenbusStateClosed, 20000);
 	pv_gnttab_end(bf->ring_ref);
 }

@@ -51,7 +51,4 @@ int blkfront_backend_state(struct blkfront *bf);
 /* Closes the device: Closing, waits for the backend to close, Closed. */
 void blkfront_close(struct blkfront *bf);
 
-/* Sleeps ms milliseconds (a one-shot timer and pv_block). */
-void blkfront_sleep_ms(unsigned int ms);
-
 #endif

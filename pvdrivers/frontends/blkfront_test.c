@@ -20,6 +20,7 @@
 #include <pv/io/xenbus.h>
 
 #include "blkfront.h"
+#include "frontdev.h"
 
 static uint8_t data[2][4096] __attribute__((aligned(4096)));
 static struct blkfront bf;
@@ -125,7 +126,7 @@ static void hostile(void)
 	bf.ring->req_prod = bf.req_prod + 1000;
 	pv_evtchn_send(bf.port);
 	for (int i = 0; i < 500 && blkfront_backend_state(&bf) == XenbusStateConnected; i++)
-		blkfront_sleep_ms(10);
+		front_sleep_ms(10);
 	if (blkfront_backend_state(&bf) == XenbusStateClosing ||
 	    blkfront_backend_state(&bf) == XenbusStateClosed) {
 		printf("blkfront-test: lying ring index: device closed\n");

@@ -10,7 +10,7 @@
 
 static evtchn_port_t timer_port;
 
-static void nothing(evtchn_port_t port, void *data)
+void front_ignore_event(evtchn_port_t port, void *data)
 {
 	(void)port;
 	(void)data;
@@ -20,7 +20,7 @@ void front_sleep_ms(unsigned int ms)
 {
 	if (!timer_port) {
 		pv_evtchn_bind_virq(VIRQ_TIMER, &timer_port);
-		pv_evtchn_set_handler(timer_port, nothing, NULL);
+		pv_evtchn_set_handler(timer_port, front_ignore_event, NULL);
 	}
 	pv_timer_set(pv_time_ns() + ms * 1000000ull);
 	pv_block();

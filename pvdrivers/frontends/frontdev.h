@@ -11,6 +11,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <libpv.h>
+
+/* An event handler that does nothing: the frontends poll their rings after each wake-up. */
+void front_ignore_event(evtchn_port_t port, void *data);
+
 /* Sleeps ms milliseconds (a one-shot timer and pv_block). */
 void front_sleep_ms(unsigned int ms);
 

@@ -10,7 +10,7 @@
 
 FRONTENDS_DIR := pvdrivers/frontends
 FRONTENDS_BUILD := build/pvdrivers/frontends
-BLKFRONT_TEST_OBJS := $(addprefix $(FRONTENDS_BUILD)/,blkfront.o blkfront_test.o)
+BLKFRONT_TEST_OBJS := $(addprefix $(FRONTENDS_BUILD)/,frontdev.o blkfront.o blkfront_test.o)
 NETFRONT_TEST_OBJS := $(addprefix $(FRONTENDS_BUILD)/,frontdev.o netfront.o netfront_test.o)
 
 .PHONY: frontends

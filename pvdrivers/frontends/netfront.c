@@ -17,12 +17,6 @@ static uint8_t rx_ring_page[4096] __attribute__((aligned(4096)));
 static uint8_t tx_page[4096] __attribute__((aligned(4096)));
 static uint8_t rx_pages[NETFRONT_RX_BUFS][4096] __attribute__((aligned(4096)));
 
-static void nothing(evtchn_port_t port, void *data)
-{
-	(void)port;
-	(void)data;
-}
-
 int netfront_backend_state(struct netfront *nf)
 {
 	return front_backend_state(nf->backend);
@@ -116,7 +110,7 @@ int netfront_connect(struct netfront *nf, unsigned int devid)
 		printf("netfront: cannot grant the rings or allocate a channel\n");
 		return -1;
 	}
-	pv_evtchn_set_handler(nf->port, nothing, NULL);
+	pv_evtchn_set_handler(nf->port, front_ignore_event, NULL);
 	nf->rx->req_prod = nf->rx_prod;
 	/* 4. Publish them; Connected makes the backend map the rings and join its TAP to the bridge. */
 	rc = front_write_num(nf->dir, "tx-ring-ref", nf->tx_ref);
