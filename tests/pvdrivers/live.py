@@ -10,7 +10,8 @@ mica-store, mica-consoled and mica-blkback, and tests/pvdrivers/live/test-blk ru
     requests;
   - it is destroyed, and a second guest on the same image finds the data intact;
   - dom0 hot-attaches xvdb to the running guest, which writes and reads a pattern,
-    then detaches it; refused attaches and detaches say why;
+    and a read-only xvdc, whose writes are refused; then detaches both; refused
+    attaches and detaches say why;
   - the libpv guest of pvdrivers/frontends: a hostile frontend (bad
     grant refs, out-of-range segments and sectors, a bad operation, lying ring
     indices) and then a good one, served by the same blkback.
@@ -102,6 +103,9 @@ def checks(log):
     free = re.findall(r"^free (before|after): (\d+)$", log, re.M)
     sums = re.findall(r"blkcheck: xvdb written ([0-9a-f]{64})", log)
     img = re.findall(r"^extra.img: ([0-9a-f]{64})$", log, re.M)
+    ro_img = re.findall(r"^ro.img: ([0-9a-f]{64})$", log, re.M)
+    connected = set(re.findall(r"(domain \d+ vbd \d+): connected", bb))
+    removed = set(re.findall(r"(domain \d+ vbd \d+): removed", bb))
     out = [
         ("dom0_ran_the_script", "mica-test: blk exit 0" in log),
         ("no_hypervisor_failure", not re.search(r"PANIC|\*\*\* EXCEPTION", log)),
@@ -126,6 +130,8 @@ def checks(log):
                                  section(log, "mica block-list blkcheck"), re.M)),
         ("block_list_json", '"vdev": "xvdb"' in section(log, "mica block-list --json blkcheck")),
         ("hot_attached_disk_works", "xvdb pattern read back OK" in chk),
+        ("read_only_disk", ro_img and ("blkcheck: xvdc read-only: 1, %s" % ro_img[0]) in chk),
+        ("read_only_write_refused", "xvdc write refused" in chk and "xvdc gone" in chk),
         ("write_past_end_refused", "write past the end refused" in chk),
         ("data_in_backing_file", sums and img and sums[0] == img[0]),
         ("hot_detach", "detached xvdb from blkcheck" in log),
@@ -134,7 +140,8 @@ def checks(log):
         ("list_after_detach", "xvdb" not in sections_after(log, "mica block-list blkcheck", 1)),
         ("linux_requests_all_served",  # domains 1 and 2 are the Linux guests
          not re.search(r"domain [12] vbd \d+: request", bb)),
-        ("teardown_unmapped", len(re.findall(r"vbd \d+: removed", bb)) >= 3),
+        # Removed: its backend directory is gone and blkback let go of everything.
+        ("every_device_removed", len(connected) >= 6 and connected == removed),
         ("all_guests_gone", not re.search(r"^(?!Name|Domain-0)\S+ +\d+ ",
                                           section_last(log, "mica list"), re.M)),
         ("free_memory_back", len(free) == 2 and free[0][1] == free[1][1]),
