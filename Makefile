@@ -19,12 +19,14 @@ help:
 include hypervisor/build.mk
 include hypercall/hypercall.mk
 include hypercall/libpv/libpv.mk
+include pvdrivers/rngfront/rngfront.mk
 include tests/conformance/conformance.mk
 include pvdrivers/frontends/frontends.mk
 include xenstore-like/store.mk
 include hypercall/libmica/libmica.mk
 include pvdrivers/lib/pvback.mk
 include pvdrivers/blkback/blkback.mk
+include pvdrivers/rngback/rngback.mk
 include dom0-tools/mica/mica.mk
 include dom0-tools/consoled/consoled.mk
 include pvdrivers/netback/netback.mk

@@ -63,6 +63,16 @@ static const struct command commands[] = {
 	  "      --json      one JSON array of interfaces\n" },
 	{ "vcpu-list", cmd_vcpu_list, "[--json] [NAME|ID ...]", "list the vCPUs of the domains",
 	  "      --json      one JSON array of vCPUs\n" },
+	{ "device-attach", cmd_device_attach, "NAME|ID TYPE [DEV] [KEY=VALUE ...]",
+	  "give a guest a split device of any type (device number DEV, default 0)",
+	  "  Writes the device's backend and frontend directories in the store, the\n"
+	  "  KEY=VALUE items in the backend's, and waits up to 10 s for TYPE's backend\n"
+	  "  daemon to take it. Example: mica device-attach web rng (mica-rngback).\n"
+	  "  See docs/pv-driver-guide.md.\n" },
+	{ "device-detach", cmd_device_detach, "[-f] NAME|ID TYPE [DEV]",
+	  "take a split device away from a guest",
+	  "  -f, --force     remove the store directories even if the guest does not\n"
+	  "                  let go of the device within 10 s\n" },
 };
 
 const struct command *command_find(const char *name)

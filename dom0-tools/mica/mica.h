@@ -50,6 +50,8 @@ int cmd_block_list(int argc, char **argv);
 int cmd_network_attach(int argc, char **argv);  /* cmd_network.c */
 int cmd_network_detach(int argc, char **argv);
 int cmd_network_list(int argc, char **argv);
+int cmd_device_attach(int argc, char **argv);   /* cmd_device.c */
+int cmd_device_detach(int argc, char **argv);
 
 /*
  * `mica CMD -h` and `mica CMD --help` are answered by main.c before the

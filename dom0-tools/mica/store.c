@@ -219,9 +219,33 @@ static int rm_quiet(struct mica_xs *xs, const char *path)
 	return rc == -ENOENT ? 0 : rc;
 }
 
+/*
+ * Removes the backend directories of every device of domain domid, of
+ * every type (/local/domain/0/backend/TYPE/domid): each backend daemon
+ * lets go of the device when its directory goes.
+ */
+static int remove_backends(struct mica_xs *xs, uint32_t domid)
+{
+	char path[128], **types = NULL;
+	unsigned int nr = 0;
+	int rc, first = 0;
+
+	rc = mica_xs_directory(xs, MICA_XS_NO_TX, "/local/domain/0/backend", &types, &nr);
+	if (rc)
+		return rc == -ENOENT ? 0 : rc;
+	for (unsigned int i = 0; i < nr; i++) {
+		if ((size_t)snprintf(path, sizeof(path), "/local/domain/0/backend/%s/%u", types[i],
+				     domid) >= sizeof(path))
+			continue;
+		rc = rm_quiet(xs, path);
+		first = first ? first : rc;
+	}
+	mica_xs_free_list(types, nr);
+	return first;
+}
+
 int store_remove_domain(struct mica_xs *xs, uint32_t domid)
 {
-	static const char *const backend_types[] = { "vbd", "vif" };
 	char path[128], *vm;
 	int rc, first = 0;
 
@@ -234,13 +258,8 @@ int store_remove_domain(struct mica_xs *xs, uint32_t domid)
 	snprintf(path, sizeof(path), "/local/domain/%u", domid);
 	rc = rm_quiet(xs, path);
 	first = first ? first : rc;
-	/* Its devices' backend directories: the backends let go of its rings when these go. */
-	for (size_t i = 0; i < sizeof(backend_types) / sizeof(backend_types[0]); i++) {
-		snprintf(path, sizeof(path), "/local/domain/0/backend/%s/%u", backend_types[i],
-			 domid);
-		rc = rm_quiet(xs, path);
-		first = first ? first : rc;
-	}
+	rc = remove_backends(xs, domid);
+	first = first ? first : rc;
 	snprintf(path, sizeof(path), "/mica/domain/%u", domid);
 	rc = rm_quiet(xs, path);
 	return first ? first : rc;

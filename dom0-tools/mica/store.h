@@ -99,7 +99,8 @@ int store_write_entries(struct mica_xs *xs, const struct store_entries *e, uint3
 
 /*
  * Removes a domain's nodes (/local/domain/N, /vm/UUID, /mica/domain/N and
- * its devices' /local/domain/0/backend/{vbd,vif}/N); missing ones are fine.
+ * its devices' /local/domain/0/backend/TYPE/N of every type); missing ones
+ * are fine.
  */
 int store_remove_domain(struct mica_xs *xs, uint32_t domid);
 

@@ -49,7 +49,7 @@ COMMON = ["-std=gnu11", "-g", "-O1", "-fno-omit-frame-pointer"] + SANITIZE + [
 TOOL_FLAGS = ["-D_GNU_SOURCE", "-Wmissing-prototypes", "-Ihypercall/libmica/include",
               "-Ihypercall/libmica", "-Ihypervisor/include", "-Idom0-tools/mica",
               "-Idom0-tools/consoled", "-Ipvdrivers/lib/include", "-Ipvdrivers/lib",
-              "-Ipvdrivers/blkback", "-Ipvdrivers/netback", "-Itests/unit", "-I" + TEST_DIR]
+              "-Ipvdrivers/blkback", "-Ipvdrivers/netback", "-Ipvdrivers/rngback", "-Itests/unit", "-I" + TEST_DIR]
 HV_FLAGS = ["-Wno-unused-parameter", "-Wno-maybe-uninitialized", "-fno-builtin",
             "-Ihypervisor/include"] + ["-D%s=mica_%s" % (n, n) for n in RENAMED]
 
