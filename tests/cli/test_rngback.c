@@ -21,29 +21,28 @@ static struct rngif_request req(pv_u8 op, pv_u16 offset, pv_u16 len)
 
 static void checks_every_field(void)
 {
+	static const struct {
+		pv_u16 offset, len;
+		unsigned int max;
+		int status;
+	} cases[] = {
+		{ 0, 1, 4096, RNGIF_RSP_OKAY },
+		{ 0, 4096, 4096, RNGIF_RSP_OKAY },
+		{ 4095, 1, 4096, RNGIF_RSP_OKAY },
+		{ 100, 50, 4096, RNGIF_RSP_OKAY },
+		{ 0, 0, 4096, RNGIF_RSP_EINVAL },           /* zero length */
+		{ 0, 4097, 4096, RNGIF_RSP_EINVAL },        /* more than a page */
+		{ 0, 65, 64, RNGIF_RSP_EINVAL },            /* more than offered */
+		{ 4095, 2, 4096, RNGIF_RSP_EINVAL },        /* past the page */
+		{ 4096, 1, 4096, RNGIF_RSP_EINVAL },
+		{ 0xffff, 0xffff, 0xffff, RNGIF_RSP_EINVAL }, /* a wrap attempt */
+	};
 	struct rngif_request r;
 
-	r = req(RNGIF_OP_FILL, 0, 1);
-	CHECK_EQ(rngback_check(&r, 4096), RNGIF_RSP_OKAY);
-	r = req(RNGIF_OP_FILL, 0, 4096);
-	CHECK_EQ(rngback_check(&r, 4096), RNGIF_RSP_OKAY);
-	r = req(RNGIF_OP_FILL, 4095, 1);
-	CHECK_EQ(rngback_check(&r, 4096), RNGIF_RSP_OKAY);
-	r = req(RNGIF_OP_FILL, 100, 50);
-	CHECK_EQ(rngback_check(&r, 4096), RNGIF_RSP_OKAY);
-	/* Zero length, more than offered, past the page, and a wrap attempt. */
-	r = req(RNGIF_OP_FILL, 0, 0);
-	CHECK_EQ(rngback_check(&r, 4096), RNGIF_RSP_EINVAL);
-	r = req(RNGIF_OP_FILL, 0, 4097);
-	CHECK_EQ(rngback_check(&r, 4096), RNGIF_RSP_EINVAL);
-	r = req(RNGIF_OP_FILL, 0, 65);
-	CHECK_EQ(rngback_check(&r, 64), RNGIF_RSP_EINVAL);
-	r = req(RNGIF_OP_FILL, 4095, 2);
-	CHECK_EQ(rngback_check(&r, 4096), RNGIF_RSP_EINVAL);
-	r = req(RNGIF_OP_FILL, 4096, 1);
-	CHECK_EQ(rngback_check(&r, 4096), RNGIF_RSP_EINVAL);
-	r = req(RNGIF_OP_FILL, 0xffff, 0xffff);
-	CHECK_EQ(rngback_check(&r, 0xffff), RNGIF_RSP_EINVAL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = req(RNGIF_OP_FILL, cases[i].offset, cases[i].len);
+		CHECK_EQ(rngback_check(&r, cases[i].max), cases[i].status);
+	}
 	/* Unknown operations. */
 	for (unsigned int op = 1; op < 256; op++) {
 		r = req((pv_u8)op, 0, 16);
