@@ -19,9 +19,9 @@ help:
 include hypervisor/build.mk
 include hypercall/hypercall.mk
 include hypercall/libpv/libpv.mk
-include pvdrivers/rngfront/rngfront.mk
 include tests/conformance/conformance.mk
 include pvdrivers/frontends/frontends.mk
+include pvdrivers/rngfront/rngfront.mk
 include xenstore-like/store.mk
 include hypercall/libmica/libmica.mk
 include pvdrivers/lib/pvback.mk

@@ -42,8 +42,6 @@ def suites(k):
         "system": system and system + [arg for t in k for arg in ("-k", t)],
         "conformance": runner("tests/conformance/run.py"),
         "pvdrivers": runner("tests/pvdrivers/run.py"),
-        # The driver guide's worked example (the PV entropy device) on a live dom0.
-        "pvrng": runner("tests/pvdrivers/rng.py"),
         # The benchmarks' quick mode: checks that every row is produced, not the numbers.
         "bench": bench and bench + ["--quick", "--check"],
     }

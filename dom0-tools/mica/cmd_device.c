@@ -17,10 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "libmica.h"
 #include "mica.h"
+#include "pvdev.h"
 #include "store.h"
 
 #define WAIT_MS 10000
@@ -41,108 +41,38 @@ struct device_ref {
 	uint32_t domid;
 	const char *type;
 	uint64_t devid;
-	char be[128], fe[128];
 };
 
-/*
- * Parses NAME|ID TYPE [DEV] (argv[first] is the domain, TYPE already
- * checked); prints why not and returns non-zero.
- */
-static int parse_ref(const char *cmd, struct mica *m, struct mica_xs *xs, int argc, char **argv,
-		     int first, struct device_ref *r)
-{
-	r->type = argv[first + 1];
-	r->devid = 0;
-	if (argc - first > 2 && !strchr(argv[first + 2], '=') &&
-	    !parse_uint(argv[first + 2], UINT32_MAX, &r->devid))
-		return usage_error(cmd, "device number '%s' is not a number", argv[first + 2]);
-	if (find_domain(m, xs, argv[first], &r->domid))
-		return EXIT_FAIL;
-	if (r->domid == 0) {
-		err_msg("%s: dom0 serves the devices; attach them to a guest", cmd);
-		return EXIT_FAIL;
-	}
-	snprintf(r->be, sizeof(r->be), "/local/domain/0/backend/%s/%u/%u", r->type, r->domid,
-		 (unsigned int)r->devid);
-	snprintf(r->fe, sizeof(r->fe), "/local/domain/%u/device/%s/%u", r->domid, r->type,
-		 (unsigned int)r->devid);
-	return EXIT_OK;
-}
-
-/* The backend's state node, or -1 when it cannot be read. */
+/* The backend's state, or -1 when it cannot be read. */
 static int backend_state(struct mica_xs *xs, const struct device_ref *r)
 {
-	char path[160], *v = NULL;
-	int s = -1;
+	char dir[128];
+	enum xenbus_state s;
 
-	snprintf(path, sizeof(path), "%s/state", r->be);
-	if (!mica_xs_read(xs, MICA_XS_NO_TX, path, &v, NULL) && v[0] >= '0' && v[0] <= '8' && !v[1])
-		s = v[0] - '0';
-	free(v);
-	return s;
-}
-
-/*
- * Waits up to WAIT_MS for the backend's state to reach at least min (a
- * device may go on to Connected at once); returns the last one read.
- */
-static int wait_state(struct mica_xs *xs, const struct device_ref *r, int min)
-{
-	int s = backend_state(xs, r);
-
-	for (int64_t end = now_ms() + WAIT_MS; s < min && now_ms() < end;) {
-		usleep(POLL_MS * 1000);
-		s = backend_state(xs, r);
-	}
-	return s;
-}
-
-static int remove_both(struct mica_xs *xs, const struct device_ref *r)
-{
-	int rc = mica_xs_rm(xs, MICA_XS_NO_TX, r->be), rc2 = mica_xs_rm(xs, MICA_XS_NO_TX, r->fe);
-
-	rc = rc == -ENOENT ? 0 : rc;
-	return rc ? rc : rc2 == -ENOENT ? 0 : rc2;
+	snprintf(dir, sizeof(dir), "/local/domain/0/backend/%s/%u/%u", r->type, r->domid,
+		 (unsigned int)r->devid);
+	return pvdev_state(xs, dir, &s) ? -1 : (int)s;
 }
 
 static int attach(struct mica_xs *xs, const struct device_ref *r, int nkv, char **kv)
 {
 	struct store_entries e = { 0 };
-	char *v = NULL, dom[16];
-	int rc = 0, s;
+	char be[96], fe[96], *v;
+	int rc, s = backend_state(xs, r);
 
-	if (!mica_xs_read(xs, MICA_XS_NO_TX, r->be, &v, NULL)) {
-		free(v);
+	if (s >= 0) {
 		err_msg("the guest already has a %s device %u; detach it first (mica device-detach)",
 			r->type, (unsigned int)r->devid);
 		return EXIT_FAIL;
 	}
-	snprintf(dom, sizeof(dom), "%u", r->domid);
-	rc = store_entry_add(&e, PERM_GUEST_RO, "", "%s", r->be);
-	if (!rc)
-		rc = store_entry_add(&e, PERM_GUEST_RO, r->fe, "%s/frontend", r->be);
-	if (!rc)
-		rc = store_entry_add(&e, PERM_GUEST_RO, dom, "%s/frontend-id", r->be);
-	if (!rc)
-		rc = store_entry_add(&e, PERM_GUEST_RO, "1", "%s/online", r->be);
+	rc = store_device_entries(&e, r->type, r->domid, (uint32_t)r->devid, be, fe);
 	for (int i = 0; !rc && i < nkv; i++) {
 		char *eq = strchr(kv[i], '=');
 
 		*eq = '\0';
-		rc = store_entry_add(&e, PERM_GUEST_RO, eq + 1, "%s/%s", r->be, kv[i]);
+		rc = store_entry_add(&e, PERM_GUEST_RO, eq + 1, "%s/%s", be, kv[i]);
 		*eq = '=';
 	}
-	/* state last: the backend starts with everything else in place. */
-	if (!rc)
-		rc = store_entry_add(&e, PERM_GUEST_RO, "1", "%s/state", r->be);
-	if (!rc)
-		rc = store_entry_add(&e, PERM_GUEST_RW, "", "%s", r->fe);
-	if (!rc)
-		rc = store_entry_add(&e, PERM_GUEST_RW, r->be, "%s/backend", r->fe);
-	if (!rc)
-		rc = store_entry_add(&e, PERM_GUEST_RW, "0", "%s/backend-id", r->fe);
-	if (!rc)
-		rc = store_entry_add(&e, PERM_GUEST_RW, "1", "%s/state", r->fe);
 	if (!rc)
 		rc = store_write_entries(xs, &e, r->domid);
 	store_entries_free(&e);
@@ -150,16 +80,14 @@ static int attach(struct mica_xs *xs, const struct device_ref *r, int nkv, char 
 		err_msg("cannot write the device's store directories: %s", strerror(-rc));
 		return EXIT_FAIL;
 	}
-	s = wait_state(xs, r, 2);
-	if (s == 6) {
-		char path[160];
-
-		snprintf(path, sizeof(path), "%s/error", r->be);
-		v = NULL;
-		mica_xs_read(xs, MICA_XS_NO_TX, path, &v, NULL);
+	/* Any state past Initialising: the backend took it (it may be Connected already). */
+	for (int64_t end = now_ms() + WAIT_MS; (s = backend_state(xs, r)) < 2 && now_ms() < end;)
+		pvdev_sleep_ms(POLL_MS);
+	if (s == XenbusStateClosed) {
+		v = pvdev_read(xs, be, "error");
 		err_msg("the %s backend refused the device: %s", r->type, v ? v : "(no reason given)");
 		free(v);
-		remove_both(xs, r);
+		pvdev_remove(xs, r->type, r->domid, (uint32_t)r->devid);
 		return EXIT_FAIL;
 	}
 	if (s < 2)
@@ -171,26 +99,16 @@ static int attach(struct mica_xs *xs, const struct device_ref *r, int nkv, char 
 
 static int detach(struct mica_xs *xs, const struct device_ref *r, bool force)
 {
-	char path[160], *v = NULL;
-	int s;
+	int rc = pvdev_detach(xs, r->type, r->domid, (uint32_t)r->devid, WAIT_MS, force);
 
-	if (mica_xs_read(xs, MICA_XS_NO_TX, r->be, &v, NULL)) {
+	if (rc == -ENOENT) {
 		err_msg("the guest has no %s device %u", r->type, (unsigned int)r->devid);
 		return EXIT_FAIL;
 	}
-	free(v);
-	/* online 0 asks the backend to close; the frontend follows it down to Closed. */
-	snprintf(path, sizeof(path), "%s/online", r->be);
-	mica_xs_write(xs, MICA_XS_NO_TX, path, "0", 1);
-	s = wait_state(xs, r, 6);
-	if (s != 6 && !force) {
-		err_msg("the guest has not let go of its %s device %u within %d s (backend state "
-			"%d); try again, or use --force to remove it anyway", r->type,
-			(unsigned int)r->devid, WAIT_MS / 1000, s);
-		return EXIT_FAIL;
-	}
-	if (remove_both(xs, r)) {
-		err_msg("cannot remove the device's store directories");
+	if (rc) {
+		err_msg("the guest has not let go of its %s device %u within %d s; try again, or "
+			"use --force to remove it anyway", r->type, (unsigned int)r->devid,
+			WAIT_MS / 1000);
 		return EXIT_FAIL;
 	}
 	info_msg("detached %s device %u from domain %u", r->type, (unsigned int)r->devid,
@@ -241,17 +159,14 @@ static int run(const char *cmd, int argc, char **argv, bool attaching)
 					   "letters, digits, '-' and '_' (not frontend, "
 					   "frontend-id, online or state)", argv[kv_at + i]);
 	}
-	m = open_hypervisor();
-	if (m)
-		xs = open_store();
-	if (!m || !xs) {
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	rc = parse_ref(cmd, m, xs, argc, argv, optind, &r);
-	if (!rc)
-		rc = attaching ? attach(xs, &r, nkv, argv + kv_at) : detach(xs, &r, force);
-out:
+	r.type = argv[optind + 1];
+	r.devid = 0;
+	if (argc - optind > 2 && !strchr(argv[optind + 2], '=') &&
+	    !parse_uint(argv[optind + 2], UINT32_MAX, &r.devid))
+		return usage_error(cmd, "device number '%s' is not a number", argv[optind + 2]);
+	if (pvdev_open_guest(argv[optind], "devices", &m, &xs, &r.domid))
+		return EXIT_FAIL;
+	rc = attaching ? attach(xs, &r, nkv, argv + kv_at) : detach(xs, &r, force);
 	mica_xs_close(xs);
 	mica_close(m);
 	return rc;

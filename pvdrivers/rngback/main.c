@@ -5,11 +5,8 @@
  * through libpvback and answers the guests' requests until the device or
  * the guest goes away.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "rngback.h"
 
@@ -58,27 +55,13 @@ int main(int argc, char **argv)
 	/* Everything is opened in the foreground, so a person sees what is missing. */
 	if (pvb_open(&b, &rngback_ops, "mica-rngback"))
 		return 1;
-	if (background) {
-		rc = pvb_daemonize(b, log);
-		if (rc) {
-			fprintf(stderr, "mica-rngback: cannot go to the background: %s\n",
-				strerror(-rc));
-			pvb_close(b);
-			return 1;
-		}
-	}
-	if (pidfile) {
-		FILE *f = fopen(pidfile, "w");
-
-		if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f))
-			fprintf(stderr, "mica-rngback: cannot write %s: %s\n", pidfile,
-				strerror(errno));
+	if (pvb_start(b, background, log, pidfile)) {
+		pvb_close(b);
+		return 1;
 	}
 	fprintf(stderr, "mica-rngback: serving entropy devices\n");
 	rc = pvb_run(b);
 	pvb_close(b);
-	if (pidfile)
-		unlink(pidfile);
 	fprintf(stderr, "mica-rngback: stopped\n");
 	return rc ? 1 : 0;
 }

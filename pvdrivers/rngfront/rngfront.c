@@ -9,17 +9,18 @@
  * notifies only when its new index passes that value.
  *
  * libpv's xenbus has no watches, so the frontend polls the backend's state
- * node while it waits for it (every POLL_MS); a Linux frontend would use
- * a watch instead.
+ * node while it waits for it (every POLL_MS), with the reference
+ * frontends' helpers (pvdrivers/frontends/frontdev.h); a Linux frontend
+ * would use a watch instead.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <pv/errno.h>
 #include <pv/event_channel.h>
 #include <pv/io/xenbus.h>
 
+#include "frontdev.h"
 #include "rngfront.h"
 
 #define POLL_MS 20
@@ -28,62 +29,27 @@
 /* The ring page (one device at a time). */
 static pv_u8 ring_page[4096] __attribute__((aligned(4096)));
 
-static evtchn_port_t timer_port;
-
-static void wake(evtchn_port_t port, void *data)
-{
-	(void)port;
-	(void)data; /* pv_block() returns after the upcall: that is all the waiters need */
-}
-
 void rngfront_sleep_ms(unsigned int ms)
 {
 	uint64_t deadline = pv_time_ns() + (uint64_t)ms * 1000000;
 
-	if (!pv_shared_info)
-		return;
-	if (!timer_port && !pv_evtchn_bind_virq(VIRQ_TIMER, &timer_port))
-		pv_evtchn_set_handler(timer_port, wake, NULL);
-	while (pv_time_ns() < deadline) {
-		pv_timer_set(deadline);
-		pv_block();
-	}
-}
-
-/* Reads dir/key (our frontend directory) or an absolute path into buf. */
-static long read_node(const char *dir, const char *key, char *buf, size_t len)
-{
-	char path[192];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return pv_xenbus_read(path, buf, len);
-}
-
-static long write_node(const char *dir, const char *key, const char *fmt, unsigned long v)
-{
-	char path[192], value[32];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	snprintf(value, sizeof(value), fmt, v);
-	return pv_xenbus_write(path, value);
+	while (pv_shared_info && pv_time_ns() < deadline)
+		front_sleep_ms(ms); /* returns at any event; sleep out the rest */
 }
 
 static long set_state(struct rngfront *f, enum xenbus_state s)
 {
-	return write_node(f->dir, "state", "%lu", (unsigned long)s);
+	return front_write_num(f->dir, "state", s);
 }
 
 long rngfront_backend_state(struct rngfront *f)
 {
-	char v[16];
-	long rc = read_node(f->backend, "state", v, sizeof(v));
-
-	return rc < 0 ? rc : strtol(v, NULL, 10);
+	return front_backend_state(f->backend);
 }
 
 long rngfront_wait_backend(struct rngfront *f, int a, int b, unsigned int timeout_ms)
 {
-	long s = -XEN_ETIMEDOUT;
+	long s = -XEN_ETIME;
 
 	for (unsigned int waited = 0; waited <= timeout_ms; waited += POLL_MS) {
 		s = rngfront_backend_state(f);
@@ -91,33 +57,31 @@ long rngfront_wait_backend(struct rngfront *f, int a, int b, unsigned int timeou
 			return s;
 		rngfront_sleep_ms(POLL_MS);
 	}
-	return s < 0 ? s : -XEN_ETIMEDOUT;
+	return s < 0 ? s : -XEN_ETIME;
 }
 
 /* Keeps the backend's error node, if it wrote one, for the caller to show. */
 static void fetch_error(struct rngfront *f)
 {
-	if (read_node(f->backend, "error", f->error, sizeof(f->error)) < 0)
+	if (front_read_str(f->backend, "error", f->error, sizeof(f->error)))
 		f->error[0] = '\0';
 }
 
 /* Waits for the toolstack's nodes: dir/backend and dir/backend-id. */
 static long find_backend(struct rngfront *f, unsigned int wait_ms)
 {
-	char id[16];
-	long rc = -XEN_ENOENT;
+	long long id = -1;
 
 	for (unsigned int waited = 0; waited <= wait_ms; waited += POLL_MS * 5) {
-		rc = read_node(f->dir, "backend", f->backend, sizeof(f->backend));
-		if (rc >= 0)
-			rc = read_node(f->dir, "backend-id", id, sizeof(id));
-		if (rc >= 0) {
-			f->backend_id = (domid_t)strtoul(id, NULL, 10);
+		if (!front_read_str(f->dir, "backend", f->backend, sizeof(f->backend)))
+			id = front_read_num(f->dir, "backend-id");
+		if (id >= 0 && id < DOMID_FIRST_RESERVED) {
+			f->backend_id = (domid_t)id;
 			return 0;
 		}
 		rngfront_sleep_ms(POLL_MS * 5);
 	}
-	return rc;
+	return -XEN_ENOENT;
 }
 
 /* Grants the ring page and opens the event channel: what the backend will map and bind. */
@@ -139,13 +103,13 @@ static long make_ring(struct rngfront *f)
 		pv_gnttab_end(f->ring_ref);
 		return rc;
 	}
-	pv_evtchn_set_handler(f->port, wake, NULL);
+	pv_evtchn_set_handler(f->port, front_ignore_event, NULL);
 	return 0;
 }
 
 long rngfront_connect(struct rngfront *f, unsigned int devid, unsigned int wait_ms)
 {
-	char v[16];
+	long long max;
 	long rc;
 
 	memset(f, 0, sizeof(*f));
@@ -160,17 +124,17 @@ long rngfront_connect(struct rngfront *f, unsigned int devid, unsigned int wait_
 					   HANDSHAKE_MS);
 	if (rc < 0)
 		return rc;
-	rc = read_node(f->backend, "max-request-bytes", v, sizeof(v));
-	f->max_request = rc < 0 ? 0 : (unsigned int)strtoul(v, NULL, 10);
-	if (f->max_request == 0 || f->max_request > RNGIF_MAX_REQUEST_BYTES)
+	max = front_read_num(f->backend, "max-request-bytes");
+	if (max <= 0 || max > RNGIF_MAX_REQUEST_BYTES)
 		return -XEN_EINVAL;
+	f->max_request = (unsigned int)max;
 	/* 2. The ring and channel, published before Initialised (the backend reads them then). */
 	rc = make_ring(f);
 	if (rc)
 		return rc;
-	rc = write_node(f->dir, "ring-ref", "%lu", f->ring_ref);
+	rc = front_write_num(f->dir, "ring-ref", f->ring_ref);
 	if (!rc)
-		rc = write_node(f->dir, "event-channel", "%lu", f->port);
+		rc = front_write_num(f->dir, "event-channel", f->port);
 	if (!rc)
 		rc = set_state(f, XenbusStateInitialised);
 	/* 3. The backend maps and binds them, and says Connected; or refuses, and says why. */
@@ -232,7 +196,7 @@ long rngfront_pop(struct rngfront *f, struct rngif_response *rsp, unsigned int t
 		if (pv_time_ns() >= deadline) {
 			if (rngfront_backend_state(f) != XenbusStateConnected)
 				fetch_error(f);
-			return -XEN_ETIMEDOUT;
+			return -XEN_ETIME;
 		}
 		pv_timer_set(deadline);
 		pv_block();
@@ -277,7 +241,7 @@ long rngfront_disconnect(struct rngfront *f)
 	set_state(f, XenbusStateClosed);
 	if (rngfront_wait_backend(f, XenbusStateClosed, XenbusStateClosed, HANDSHAKE_MS) < 0 &&
 	    !rc)
-		rc = -XEN_ETIMEDOUT;
+		rc = -XEN_ETIME;
 	f->connected = false;
 	return rc;
 }

@@ -3,7 +3,7 @@
  * the guest half of docs/pv-driver-guide.md's worked example. One device
  * at a time, one vCPU; call pv_gnttab_init() and pv_xenbus_init() first.
  *
- * Errors are -XEN_E* values (libpv's convention): -XEN_ETIMEDOUT when the
+ * Errors are -XEN_E* values (libpv's convention): -XEN_ETIME when the
  * other end does not answer in time, -XEN_EIO when the backend closed the
  * device (its reason is in rngfront.error).
  */
@@ -59,7 +59,7 @@ long rngfront_fill(struct rngfront *f, grant_ref_t gref, pv_u16 offset, pv_u16 l
  */
 long rngfront_disconnect(struct rngfront *f);
 
-/* The backend's state node (XenbusState*), or -XEN_E* if it cannot be read. */
+/* The backend's state node (XenbusState*); Unknown (0) if it cannot be read. */
 long rngfront_backend_state(struct rngfront *f);
 /* Waits up to timeout_ms for the backend's state to be one of a or b; returns it. */
 long rngfront_wait_backend(struct rngfront *f, int a, int b, unsigned int timeout_ms);

@@ -1,6 +1,6 @@
 # The PV entropy device's frontend on libpv (pvdrivers/rngfront/) and rngtest,
 # the libpv guest that checks mica-rngback with it. Include after
-# hypercall/libpv/libpv.mk:
+# pvdrivers/frontends/frontends.mk:
 #
 #   include pvdrivers/rngfront/rngfront.mk
 #
@@ -8,7 +8,9 @@
 
 RNGFRONT_DIR := pvdrivers/rngfront
 RNGFRONT_BUILD := build/pvdrivers/rngfront
-RNGFRONT_OBJS := $(RNGFRONT_BUILD)/rngfront.o $(RNGFRONT_BUILD)/rngtest.o
+# frontdev.o: the reference frontends' store and clock helpers (pvdrivers/frontends).
+RNGFRONT_OBJS := $(FRONTENDS_BUILD)/frontdev.o $(RNGFRONT_BUILD)/rngfront.o \
+	$(RNGFRONT_BUILD)/rngtest.o
 RNGTEST_ELF := build/pvdrivers/rngtest.elf
 
 .PHONY: rngfront
@@ -18,7 +20,7 @@ all: $(RNGTEST_ELF)
 $(RNGFRONT_BUILD)/%.o: $(RNGFRONT_DIR)/%.c $(LIBPV_NEWLIB_DIR_FILE)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(LIBPV_CC) $(LIBPV_CFLAGS) -c $< -o $@
+	$(Q)$(LIBPV_CC) $(LIBPV_CFLAGS) -I$(FRONTENDS_DIR) -c $< -o $@
 
 $(RNGTEST_ELF): $(RNGFRONT_OBJS) $(LIBPV_LINK_DEPS)
 	@$(if $(Q),echo "  LD      $@")

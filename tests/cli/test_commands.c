@@ -11,6 +11,7 @@
 /* tool-sources: dom0-tools/mica/cmd_list.c dom0-tools/mica/cmd_info.c dom0-tools/mica/cmd_life.c */
 /* tool-sources: dom0-tools/mica/cmd_console.c dom0-tools/mica/cmd_block.c dom0-tools/mica/vbd.c */
 /* tool-sources: dom0-tools/mica/cmd_network.c dom0-tools/mica/vif.c dom0-tools/mica/pvdev.c */
+/* tool-sources: dom0-tools/mica/cmd_device.c */
 /* tool-sources: tests/cli/fake.c */
 /* tool-sources: hypercall/libmica/xs_msg.c */
 /* hv-sources: hypervisor/arch/x86/pv/dom0_layout.c hypervisor/common/kernel_image/elf_xen.c */

@@ -11,10 +11,12 @@ tests of the cli suite (tests/cli/test_pvback.c, test_blkback_request.c, test_ne
    libpv guests (4-8 minutes).
 3. tests/pvdrivers/live_net.py: mica-netback on a live dom0 under QEMU, with Linux guests and
    a hostile libpv guest (6-10 minutes).
+4. tests/pvdrivers/rng.py: the driver guide's worked example, mica-rngback serving a
+   libpv guest that checks honest, bad and hostile requests (2-4 minutes).
 
 Ends with `N passed, N failed`.
 
-usage: tests/pvdrivers/run.py [--fuzz-seconds S] [--no-live] [--only blk|net]
+usage: tests/pvdrivers/run.py [--fuzz-seconds S] [--no-live] [--only blk|net|rng]
 """
 import argparse
 import shutil
@@ -31,7 +33,8 @@ FUZZ_TARGETS = {
     "fuzz_netback": ["tests/fuzz/fuzz_netback.c", "pvdrivers/netback/netif_parse.c"],
 }
 # Each live test: its script and the prefix of its results.
-LIVE_TESTS = {"blk": "tests/pvdrivers/live.py", "net": "tests/pvdrivers/live_net.py"}
+LIVE_TESTS = {"blk": "tests/pvdrivers/live.py", "net": "tests/pvdrivers/live_net.py",
+              "rng": "tests/pvdrivers/rng.py"}
 FUZZ_FLAGS = ["-std=gnu11", "-g", "-O1", "-fno-omit-frame-pointer", "-Wall", "-Wextra",
               "-Werror", "-Wmissing-prototypes", "-Wshadow", "-D_GNU_SOURCE",
               "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all",
