@@ -61,8 +61,9 @@ def build():
 
 
 def checks(log):
-    # The guest writes to the hypervisor's console: its lines are "(dN) ..." in the serial log.
-    guest = "\n".join(m.group(1) for m in re.finditer(r"^\(d\d+\) (.*?)\r?$", log, re.M))
+    # The guest writes to the hypervisor's console: its lines are "(dN) ..." in the serial
+    # log, sometimes right after a partial line of dom0's.
+    guest = "\n".join(m.group(1) for m in re.finditer(r"\(d\d+\) (.*?)\r?$", log, re.M))
     rb = log.split("== rngback log", 1)[-1]
     free = re.findall(r"^free (before|after): (\d+)$", log, re.M)
     out = [("dom0_ran_the_script", "mica-test: rng exit 0" in log),
