@@ -4,7 +4,7 @@
  */
 /* tool-sources: dom0-tools/mica/vbd.c dom0-tools/mica/store.c */
 /* tool-sources: dom0-tools/mica/config.c dom0-tools/mica/domcfg.c dom0-tools/mica/devspec.c */
-/* tool-sources: tests/cli/fake.c */
+/* tool-sources: tests/cli/fake.c hypercall/libmica/xs_msg.c */
 #include "check.h"
 
 #include <errno.h>
