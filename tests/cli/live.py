@@ -65,15 +65,17 @@ def build(dom0_files=(), domu_files=()):
     return ROOT / "build" / "mica.elf", kernel / "vmlinux", dom0
 
 
-def boot(hv, vmlinux, initramfs, test="mica", timeout=TIMEOUT, extra=None):
+def boot(hv, vmlinux, initramfs, test="mica", timeout=TIMEOUT, extra=None,
+         hv_cmdline="console=com1 dom0_mem=512M qemu_exit=0xf4"):
     """Boots dom0 with mica.test=test; returns the serial output. extra: more of dom0's
-    command line (NAME=VALUE words become the environment of /init and the test)."""
+    command line (NAME=VALUE words become the environment of /init and the test);
+    hv_cmdline: the hypervisor's."""
     mods = "%s console=hvc0 mica.test=%s%s,%s" % (vmlinux, test, " " + extra if extra else "",
                                                  initramfs)
     # qemu_exit: when dom0 powers off, the hypervisor halts and ends QEMU through isa-debug-exit.
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-nographic", "-no-reboot",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-smp", "2", "-m", "1G",
-           "-kernel", str(hv), "-append", "console=com1 dom0_mem=512M qemu_exit=0xf4",
+           "-kernel", str(hv), "-append", hv_cmdline,
            "-initrd", mods]
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
