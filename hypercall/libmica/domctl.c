@@ -163,20 +163,17 @@ int mica_vcpu_get_context(struct mica *m, uint32_t domid, uint32_t vcpu,
 
 int mica_vcpu_info(struct mica *m, uint32_t domid, uint32_t vcpu, struct mica_vcpu_info *out)
 {
-	struct xen_domctl op = { .cmd = MICA_DOMCTL_getvcpuinfo, .domain = (domid_t)domid };
-	uint64_t time;
+	struct xen_domctl op = { .cmd = XEN_DOMCTL_getvcpuinfo, .domain = (domid_t)domid };
 	int rc;
 
-	memcpy(op.u.pad, &vcpu, 4);
+	op.u.getvcpuinfo.vcpu = vcpu;
 	rc = mica_domctl(m, &op);
 	if (rc)
 		return rc;
-	/* Xen 4.17: online @4, blocked @5, running @6, cpu_time @8, cpu @16. */
-	out->online = op.u.pad[4];
-	out->blocked = op.u.pad[5];
-	out->running = op.u.pad[6];
-	memcpy(&time, op.u.pad + 8, 8);
-	out->cpu_time_ns = time;
-	memcpy(&out->cpu, op.u.pad + 16, 4);
+	out->online = op.u.getvcpuinfo.online;
+	out->blocked = op.u.getvcpuinfo.blocked;
+	out->running = op.u.getvcpuinfo.running;
+	out->cpu_time_ns = op.u.getvcpuinfo.cpu_time;
+	out->cpu = op.u.getvcpuinfo.cpu;
 	return 0;
 }

@@ -131,6 +131,16 @@ static long create_domain(struct xen_domctl *op)
 
 /* -- getdomaininfo ------------------------------------------------------- */
 
+/* The time v has run by now (ns), its slice under way included. Lock-free, approximate. */
+static u64 vcpu_time_run(const struct vcpu *v, u64 now)
+{
+	u64 total = READ_ONCE(v->cpu_time_ns), start = READ_ONCE(v->slice_start_ns);
+
+	if (READ_ONCE(v->is_running) && now > start)
+		total += now - start;
+	return total;
+}
+
 void domain_info(struct domain *d, struct xen_domctl_getdomaininfo *info)
 {
 	u32 flags = XEN_DOMINF_blocked, online = 0;
@@ -143,16 +153,12 @@ void domain_info(struct domain *d, struct xen_domctl_getdomaininfo *info)
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu *v = d->vcpus[i];
 		bool running;
-		u64 start;
 		u32 pf;
 
 		if (!v)
 			continue;
 		running = READ_ONCE(v->is_running);
-		start = READ_ONCE(v->slice_start_ns);
-		cpu_time += READ_ONCE(v->cpu_time_ns);
-		if (running && now > start)
-			cpu_time += now - start; /* the slice under way */
+		cpu_time += vcpu_time_run(v, now);
 		pf = READ_ONCE(v->pause_flags);
 		if (pf & VPF_DOWN)
 			continue;
@@ -281,6 +287,30 @@ static long get_vcpu_context(struct domain *d, const struct xen_domctl_vcpuconte
 	return rc;
 }
 
+/*
+ * getvcpuinfo: one vCPU's online, blocked and running flags, run time and
+ * CPU, read without pausing it (a snapshot, as on Xen). -EINVAL past
+ * max_vcpus, -ESRCH for a vCPU that was never made.
+ */
+static long get_vcpu_info(struct domain *d, struct xen_domctl_getvcpuinfo *info)
+{
+	struct vcpu *v;
+	u32 pf;
+
+	if (info->vcpu >= d->max_vcpus)
+		return -EINVAL;
+	v = d->vcpus[info->vcpu];
+	if (!v)
+		return -ESRCH;
+	pf = READ_ONCE(v->pause_flags);
+	info->online = !(pf & VPF_DOWN);
+	info->blocked = !!(pf & (VPF_BLOCKED | VPF_POLLING));
+	info->running = READ_ONCE(v->is_running);
+	info->cpu_time = vcpu_time_run(v, now_ns());
+	info->cpu = v->processor;
+	return 0;
+}
+
 /* -- the rest ------------------------------------------------------------ */
 
 /*
@@ -360,6 +390,9 @@ static long domctl(struct xen_domctl *op, struct domain *d, pv_gva_t arg, bool *
 	case XEN_DOMCTL_getvcpucontext:
 		*copyback = true;
 		return get_vcpu_context(d, &op->u.vcpucontext);
+	case XEN_DOMCTL_getvcpuinfo:
+		*copyback = true;
+		return get_vcpu_info(d, &op->u.getvcpuinfo);
 	case XEN_DOMCTL_max_vcpus:
 		/* The vCPUs were made by createdomain: only that same number is accepted. */
 		return d == self || op->u.max_vcpus.max != d->max_vcpus ? -EINVAL : 0;

@@ -19,6 +19,7 @@
 #define XEN_DOMCTL_max_mem 11
 #define XEN_DOMCTL_setvcpucontext 12
 #define XEN_DOMCTL_getvcpucontext 13
+#define XEN_DOMCTL_getvcpuinfo 14
 #define XEN_DOMCTL_max_vcpus 15        /* 4.17: must equal createdomain.max_vcpus */
 #define XEN_DOMCTL_setdomainhandle 17
 #define XEN_DOMCTL_hypercall_init 22   /* fill a hypercall page (kernels <= 6.1.120) */
@@ -145,6 +146,23 @@ struct xen_domctl_vcpucontext {
 PV_CHECK_SIZE(struct xen_domctl_vcpucontext, 16);
 PV_CHECK_OFFSET(struct xen_domctl_vcpucontext, ctxt, 8);
 
+/* getvcpuinfo: one vCPU's state; cpu_time is the time it has run (ns). */
+struct xen_domctl_getvcpuinfo {
+	pv_u32 vcpu;               /* in */
+	pv_u8 online;              /* out: not down */
+	pv_u8 blocked;             /* out: waiting for an event */
+	pv_u8 running;             /* out: on a CPU now */
+	pv_u8 _pad;
+	pv_u64 cpu_time;
+	pv_u32 cpu;                /* out: the CPU it runs on or last ran on */
+	pv_u32 _pad2;
+};
+PV_CHECK_SIZE(struct xen_domctl_getvcpuinfo, 24);
+PV_CHECK_OFFSET(struct xen_domctl_getvcpuinfo, online, 4);
+PV_CHECK_OFFSET(struct xen_domctl_getvcpuinfo, running, 6);
+PV_CHECK_OFFSET(struct xen_domctl_getvcpuinfo, cpu_time, 8);
+PV_CHECK_OFFSET(struct xen_domctl_getvcpuinfo, cpu, 16);
+
 struct xen_domctl_max_vcpus {
 	pv_u32 max;
 };
@@ -181,6 +199,7 @@ struct xen_domctl {
 		struct xen_domctl_getdomaininfo getdomaininfo;
 		struct xen_domctl_max_mem max_mem;
 		struct xen_domctl_vcpucontext vcpucontext;
+		struct xen_domctl_getvcpuinfo getvcpuinfo;
 		struct xen_domctl_max_vcpus max_vcpus;
 		struct xen_domctl_setdomainhandle setdomainhandle;
 		struct xen_domctl_hypercall_init hypercall_init;

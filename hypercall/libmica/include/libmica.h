@@ -101,12 +101,9 @@ int mica_vcpu_get_context(struct mica *m, uint32_t domid, uint32_t vcpu,
 			  struct vcpu_guest_context *ctx);
 
 /*
- * One vCPU's state: XEN_DOMCTL_getvcpuinfo (14) in Xen 4.17's layout,
- * {u32 vcpu; u8 online, blocked, running; u64 cpu_time @8; u32 cpu @16},
- * 24 bytes. Not in pv/domctl.h because Mica's hypervisor may not offer it
- * yet; -ENOSYS then.
+ * One vCPU's state: XEN_DOMCTL_getvcpuinfo (pv/domctl.h). A hypervisor
+ * without it answers -ENOSYS.
  */
-#define MICA_DOMCTL_getvcpuinfo 14
 struct mica_vcpu_info {
 	bool online, blocked, running;
 	uint64_t cpu_time_ns;

@@ -145,6 +145,17 @@ static long domain_info(domid_t dom, struct xen_domctl_getdomaininfo *info)
 	return rc;
 }
 
+static long vcpu_info(domid_t dom, uint32_t vcpu, struct xen_domctl_getvcpuinfo *out)
+{
+	struct xen_domctl op = { .cmd = XEN_DOMCTL_getvcpuinfo, .domain = dom };
+	long rc;
+
+	op.u.getvcpuinfo.vcpu = vcpu;
+	rc = domctl(&op);
+	*out = op.u.getvcpuinfo;
+	return rc;
+}
+
 static uint64_t free_pages(void)
 {
 	struct xen_sysctl op = { .cmd = XEN_SYSCTL_physinfo };
@@ -218,6 +229,7 @@ struct life {
 
 static struct life dom;
 static struct vcpu_guest_context vctx;
+static struct xen_domctl_getvcpuinfo vinfo;
 
 static long get_context(domid_t id, unsigned int vcpu, struct vcpu_guest_context *c)
 {
@@ -491,6 +503,15 @@ static void context_checks(struct life *l)
 	check_eq("domctl.getvcpucontext.no_such_vcpu_einval", -XEN_EINVAL,
 		 get_context(b->id, DOMU_MAX_VCPUS, &vctx));
 	check_eq("domctl.getvcpucontext.own_vcpu_einval", -XEN_EINVAL, get_context(0, 0, &vctx));
+	check_eq("domctl.getvcpuinfo.uninitialised", 0, vcpu_info(b->id, 0, &vinfo));
+	check_eq("domctl.getvcpuinfo.uninitialised_down", 0, vinfo.online);
+	check_eq("domctl.getvcpuinfo.uninitialised_not_run", 0, vinfo.cpu_time);
+	check_eq("domctl.getvcpuinfo.no_such_vcpu_einval", -XEN_EINVAL,
+		 vcpu_info(b->id, DOMU_MAX_VCPUS, &vinfo));
+	/* Our own vCPU 0 is the one asking: online, on a CPU. */
+	check_eq("domctl.getvcpuinfo.own", 0, vcpu_info(0, 0, &vinfo));
+	check_eq("domctl.getvcpuinfo.own_online_running", 0x101, vinfo.online << 8 | vinfo.running);
+	check_eq("domctl.getvcpuinfo.own_has_run", 1, vinfo.cpu_time > 0);
 	op.u.vcpucontext.vcpu = 99;
 	op.u.vcpucontext.ctxt = PV_GVA(&vctx);
 	check_eq("domctl.setvcpucontext.no_such_vcpu_einval", -XEN_EINVAL, domctl(&op));
@@ -598,6 +619,11 @@ static void pause_checks(struct life *l)
 		stopped += spin_count(l, v) == before[v];
 	check_eq("domctl.pause.spinners_stopped", l->vcpus - 1, stopped);
 	check_eq("domctl.pause.getvcpucontext", 0, get_context(b->id, 1, &vctx));
+	check_eq("domctl.pause.getvcpuinfo", 0, vcpu_info(b->id, 1, &vinfo));
+	check_eq("domctl.pause.getvcpuinfo_online_not_running", 0x100,
+		 vinfo.online << 8 | vinfo.running);
+	check_eq("domctl.pause.getvcpuinfo_has_run", 1, vinfo.cpu_time > 0);
+	check_eq("domctl.pause.getvcpuinfo_cpu", 1, vinfo.cpu < 64);
 	check_eq("domctl.pause.context_in_spin_loop", 1,
 		 vctx.user_regs.rip >= (uint64_t)(uintptr_t)domu_spin &&
 			 vctx.user_regs.rip < (uint64_t)(uintptr_t)domu_spin + 16);
