@@ -65,8 +65,10 @@ static struct xenstore_domain_interface *map_grant(struct xen_be *x, unsigned do
 	struct ioctl_gntdev_unmap_grant_ref unmap;
 	void *p;
 
-	if (x->gntdev < 0)
+	if (x->gntdev < 0) {
+		errno = ENODEV;
 		return NULL;
+	}
 	map.refs[0].domid = domid;
 	map.refs[0].ref = GNTTAB_RESERVED_XENSTORE;
 	if (ioctl(x->gntdev, IOCTL_GNTDEV_MAP_GRANT_REF, &map))
@@ -120,8 +122,15 @@ static struct xenstore_domain_interface *xen_map(struct ring_backend *be, unsign
 		return NULL;
 	}
 	p = map_grant(xb(be), domid, m);
-	if (!p)
+	if (p) {
+		log_info("domain %u: store ring mapped through grant reference %d", domid,
+			 GNTTAB_RESERVED_XENSTORE);
+	} else {
+		log_warn("domain %u: cannot map grant reference %d of its store ring (%s); "
+			 "mapping frame %#llx instead", domid, GNTTAB_RESERVED_XENSTORE,
+			 strerror(errno), (unsigned long long)mfn);
 		p = map_foreign(xb(be), domid, mfn);
+	}
 	if (!p) {
 		int e = errno ? errno : EINVAL;
 

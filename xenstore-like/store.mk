@@ -3,7 +3,8 @@
 #   include xenstore-like/store.mk
 #
 # make store         builds build/store/mica-store (also part of `make all`)
-# make store-static  builds build/store/mica-store.static (static, for a busybox initramfs)
+# make store-static  builds build/store/mica-store.static (static, for dom0's busybox
+#                    initramfs; also part of `make tools`, with the mica command line)
 # make store-test    builds and runs its tests (python3 xenstore-like/tests/run.py)
 #
 # Host C, libc only. ring_mem.c (the in-memory ring backend) is for tests and fuzzers.
@@ -20,6 +21,7 @@ STORE_OBJS := $(patsubst $(STORE_DIR)/%.c,$(STORE_BUILD)/obj/%.o,$(STORE_SRCS))
 all: $(STORE_BUILD)/mica-store
 store: $(STORE_BUILD)/mica-store
 store-static: $(STORE_BUILD)/mica-store.static
+tools: $(STORE_BUILD)/mica-store.static
 
 store-test:
 	python3 $(STORE_DIR)/tests/run.py

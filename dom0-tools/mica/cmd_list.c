@@ -86,6 +86,7 @@ static void list_json(struct mica_xs *xs, const struct xen_domctl_getdomaininfo 
 		json_string(&j, "name", name);
 		json_string(&j, "uuid", uuid);
 		json_u64(&j, "memory_mib", d[i].tot_pages >> 8);
+		json_u64(&j, "pages", d[i].tot_pages);
 		json_u64(&j, "max_memory_mib", d[i].max_pages >> 8);
 		json_u64(&j, "vcpus", d[i].max_vcpu_id == XEN_INVALID_MAX_VCPU_ID ?
 						 0 : (uint64_t)d[i].max_vcpu_id + 1);

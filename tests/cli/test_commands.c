@@ -207,6 +207,7 @@ static void list_and_info(void)
 	CHECK_EQ(mica(NULL, "list", "--json", "db", NULL), EXIT_OK);
 	CHECK_HAS(out, "[\n  {\n    \"id\": 1,\n    \"name\": \"db\",\n");
 	CHECK_HAS(out, "\"memory_mib\": 256,");
+	CHECK_HAS(out, "\"pages\": 65536,");
 	CHECK_HAS(out, "\"vcpus\": 2,");
 	CHECK_HAS(out, "\"state\": \"-b----\",");
 	CHECK_HAS(out, "\"shutdown_reason\": null,");
