@@ -203,14 +203,20 @@ def checks(log):
          all(f + d == total["before"] for f, d in cycles) and
          int(free["after cycles"]) + int(dom0["after cycles"]) == total["before"]),
         # 8 guests at once, our kernel and Debian's cloud kernel.
-        ("eight_created", all(rc(section(log, "mica create /tmp/%s.cfg" % g)) == 0
+        ("eight_created", all(rc(section(log, "mica create %s/tmp/%s.cfg"
+                                     % ("-c " if g == "idle2" else "", g))) == 0
                               for g in guests)),
         ("eight_up", all("%s up 1: 1" % g in log for g in guests)),
         ("eight_listed", all(re.fullmatch(r"[rb-]{2}----", state(eight, g) or
                                           "x") for g in guests)
          and len(re.findall(r"^(%s) " % "|".join(guests), eight, re.M)) == 8),
-        ("vcpu_list_json", re.search(r'"online": true', section(log, "mica vcpu-list --json off"))
-         and rc(section(log, "mica vcpu-list --json off")) == 0),
+        # getvcpuinfo: both vCPUs online, each with its CPU and the time it has run.
+        ("vcpu_list_json", rc(section(log, "mica vcpu-list --json off")) == 0 and
+         section(log, "mica vcpu-list --json off").count('"online": true') == 2 and
+         len([t for t in re.findall(r'"cpu_time_ns": (\d+)',
+                                    section(log, "mica vcpu-list --json off")) if int(t)]) == 2),
+        ("create_attaches_console", rc(section(log, "mica create -c /tmp/idle2.cfg")) == 0 and
+         "typed-after-create-c 42" in section(log, "idle2's console")),
         ("stock_kernel_guest", re.search(r"typed-into-the-console 42 6\.1\.0-\d+-cloud-amd64",
                                          section(log, "stock's console"))),
         ("console_relays", "typed-into-off 42" in section(log, "off's console")),
