@@ -157,10 +157,13 @@ void vif_tx(struct vif *v)
 				struct iovec iov[2] = { { &h, sizeof(h) },
 							{ (void *)frame, pk[i].len } };
 
-				if (writev(v->tap, iov, 2) < 0)
+				if (writev(v->tap, iov, 2) < 0) {
 					v->tx_dropped++;    /* the TAP's queue is full, or it is down */
-				else
+				} else {
 					v->tx_frames++;
+					v->tx_gso += h.gso_type != VIRTIO_NET_HDR_GSO_NONE;
+					v->tx_csum += h.flags == VIRTIO_NET_HDR_F_NEEDS_CSUM;
+				}
 			} else {
 				v->tx_dropped++;
 			}
@@ -287,10 +290,13 @@ void vif_rx(struct vif *v)
 				nb_rx_respond(v->rx, v->rxr.size, v->rxr.rsp_prod_pvt, &meta[i],
 					      &plan[i], failed);
 				v->rxr.rsp_prod_pvt += plan[i].nr_slots;
-				if (failed)
+				if (failed) {
 					v->rx_dropped++;
-				else
+				} else {
 					v->rx_frames++;
+					v->rx_gso += meta[i].gso_type != XEN_NETIF_GSO_TYPE_NONE;
+					v->rx_csum += meta[i].csum_blank;
+				}
 			}
 			push(v, &v->rxr);
 		}

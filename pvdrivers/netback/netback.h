@@ -55,6 +55,7 @@ struct vif {
 	struct mica_grant_copy *segs;    /* NB_BATCH * NB_TX_MAX_DATA */
 
 	uint64_t tx_frames, rx_frames, tx_dropped, rx_dropped;
+	uint64_t tx_gso, rx_gso, tx_csum, rx_csum;  /* frames with GSO, with a checksum to fill */
 };
 
 /* The bridge of interfaces whose backend directory names none (main.c, -b). */

@@ -139,10 +139,12 @@ void vif_disconnect(struct pvb_dev *d)
 	if (v->tap >= 0) {
 		pvb_del_fd(d, v->tap);
 		close(v->tap);
-		pvb_log(d, "%s gone (tx %llu frames, %llu dropped; rx %llu frames, %llu dropped)",
-			v->ifname, (unsigned long long)v->tx_frames,
-			(unsigned long long)v->tx_dropped, (unsigned long long)v->rx_frames,
-			(unsigned long long)v->rx_dropped);
+		pvb_log(d, "%s gone (from the guest %llu frames: %llu GSO, %llu to checksum, %llu "
+			"dropped; to it %llu frames: %llu GSO, %llu to checksum, %llu dropped)",
+			v->ifname, (unsigned long long)v->tx_frames, (unsigned long long)v->tx_gso,
+			(unsigned long long)v->tx_csum, (unsigned long long)v->tx_dropped,
+			(unsigned long long)v->rx_frames, (unsigned long long)v->rx_gso,
+			(unsigned long long)v->rx_csum, (unsigned long long)v->rx_dropped);
 	}
 	v->tap = -1;
 	if (v->txbuf)
