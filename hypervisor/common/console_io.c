@@ -20,9 +20,8 @@
  */
 static void guest_output(struct domain *d, const char *s, size_t n)
 {
-	u64 flags = arch_irq_save();
+	u64 flags = spin_lock_irqsave(&d->lock);
 
-	spin_lock(&d->lock);
 	for (size_t i = 0; i < n; i++) {
 		d->console_line[d->console_len++] = s[i];
 		if (s[i] == '\n' || d->console_len == sizeof(d->console_line)) {
@@ -30,8 +29,7 @@ static void guest_output(struct domain *d, const char *s, size_t n)
 			d->console_len = 0;
 		}
 	}
-	spin_unlock(&d->lock);
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&d->lock, flags);
 }
 
 static long console_write(struct domain *d, pv_u32 count, pv_gva_t buf)

@@ -29,16 +29,14 @@ static struct domain *domain_hash[DOMAIN_HASH_SIZE];
 static struct domain *lookup(domid_t id, bool dying_too)
 {
 	struct domain *d;
-	u64 flags = arch_irq_save();
+	u64 flags = spin_lock_irqsave(&domain_table_lock);
 
-	spin_lock(&domain_table_lock);
 	for (d = domain_hash[id % DOMAIN_HASH_SIZE]; d; d = d->next_in_hash)
 		if (d->id == id && (dying_too || !READ_ONCE(d->is_dying)))
 			break;
 	if (d)
-		__atomic_fetch_add(&d->refcount, 1, __ATOMIC_RELAXED);
-	spin_unlock(&domain_table_lock);
-	arch_irq_restore(flags);
+		domain_hold(d);
+	spin_unlock_irqrestore(&domain_table_lock, flags);
 	return d;
 }
 
@@ -55,34 +53,30 @@ struct domain *domain_get_any(domid_t id)
 struct domain *domain_get_next(domid_t first)
 {
 	struct domain *best = NULL;
-	u64 flags = arch_irq_save();
-
 	/* A walk of the whole table: the toolstack lists domains rarely. */
-	spin_lock(&domain_table_lock);
+	u64 flags = spin_lock_irqsave(&domain_table_lock);
+
 	for (unsigned int b = 0; b < DOMAIN_HASH_SIZE; b++)
 		for (struct domain *d = domain_hash[b]; d; d = d->next_in_hash)
 			if (d->id >= first && (!best || d->id < best->id))
 				best = d;
 	if (best)
-		__atomic_fetch_add(&best->refcount, 1, __ATOMIC_RELAXED);
-	spin_unlock(&domain_table_lock);
-	arch_irq_restore(flags);
+		domain_hold(best);
+	spin_unlock_irqrestore(&domain_table_lock, flags);
 	return best;
 }
 
 void domain_unlink(struct domain *d)
 {
-	u64 flags = arch_irq_save();
+	u64 flags = spin_lock_irqsave(&domain_table_lock);
 
-	spin_lock(&domain_table_lock);
 	for (struct domain **p = &domain_hash[d->id % DOMAIN_HASH_SIZE]; *p; p = &(*p)->next_in_hash) {
 		if (*p == d) {
 			*p = d->next_in_hash;
 			break;
 		}
 	}
-	spin_unlock(&domain_table_lock);
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&domain_table_lock, flags);
 	domain_put(d);
 }
 
@@ -160,19 +154,16 @@ struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus
 	    grant_table_init(d, GNTTAB_DEFAULT_MAX_FRAMES, GNTTAB_DEFAULT_MAX_MAPTRACK_FRAMES))
 		goto fail;
 
-	flags = arch_irq_save();
-	spin_lock(&domain_table_lock);
+	flags = spin_lock_irqsave(&domain_table_lock);
 	for (struct domain *o = domain_hash[id % DOMAIN_HASH_SIZE]; o; o = o->next_in_hash) {
 		if (o->id == id) {
-			spin_unlock(&domain_table_lock);
-			arch_irq_restore(flags);
+			spin_unlock_irqrestore(&domain_table_lock, flags);
 			goto fail;
 		}
 	}
 	d->next_in_hash = domain_hash[id % DOMAIN_HASH_SIZE];
 	domain_hash[id % DOMAIN_HASH_SIZE] = d;
-	spin_unlock(&domain_table_lock);
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&domain_table_lock, flags);
 	return d;
 
 fail:

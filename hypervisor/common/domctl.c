@@ -211,17 +211,6 @@ static long get_domain_info(struct xen_domctl *op, struct domain *d)
 
 /* -- vCPU contexts ------------------------------------------------------- */
 
-static struct vcpu *vcpu_of(const struct domain *d, u32 id)
-{
-	return id < d->max_vcpus ? d->vcpus[id] : NULL;
-}
-
-/* A vCPU has a context once it has a kernel page-table root. */
-static bool vcpu_initialised(const struct vcpu *v)
-{
-	return READ_ONCE(v->arch.kernel_root) != 0;
-}
-
 /*
  * setvcpucontext: loads a whole vCPU state (pv_vcpu_initialise checks it
  * all first), and VGCF_online brings the vCPU up (it runs once the domain
@@ -231,7 +220,7 @@ static bool vcpu_initialised(const struct vcpu *v)
  */
 static long set_vcpu_context(struct domain *d, const struct xen_domctl_vcpucontext *vc)
 {
-	struct vcpu *v = vcpu_of(d, vc->vcpu);
+	struct vcpu *v = domain_vcpu(d, vc->vcpu);
 	struct vcpu_guest_context *ctx = NULL;
 	long rc = 0;
 
@@ -267,7 +256,7 @@ static long set_vcpu_context(struct domain *d, const struct xen_domctl_vcpuconte
 /* getvcpucontext: -EINVAL for no such vCPU (or the caller's own), -ENODATA before it has one. */
 static long get_vcpu_context(struct domain *d, const struct xen_domctl_vcpucontext *vc)
 {
-	struct vcpu *v = vcpu_of(d, vc->vcpu);
+	struct vcpu *v = domain_vcpu(d, vc->vcpu);
 	struct vcpu_guest_context *ctx;
 	long rc = 0;
 

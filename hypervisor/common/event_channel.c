@@ -111,29 +111,14 @@ static struct evtchn *port_rec(const struct evtchn_domain *ed, u32 port)
 	return &ed->pages[port / EVTCHN_PER_PAGE][port % EVTCHN_PER_PAGE];
 }
 
-static struct vcpu *vcpu_of(const struct domain *d, unsigned int id)
-{
-	return id < d->max_vcpus ? d->vcpus[id] : NULL;
-}
-
-/* A reference to d while something else already keeps it alive. */
-static void domain_hold(struct domain *d)
-{
-	__atomic_fetch_add(&d->refcount, 1, __ATOMIC_RELAXED);
-}
-
 static u64 lock_domain(struct domain *d)
 {
-	u64 flags = arch_irq_save();
-
-	spin_lock(&d->evtchn->lock);
-	return flags;
+	return spin_lock_irqsave(&d->evtchn->lock);
 }
 
 static void unlock_domain(struct domain *d, u64 flags)
 {
-	spin_unlock(&d->evtchn->lock);
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&d->evtchn->lock, flags);
 }
 
 /* Both domains' locks, the lower id first (a and b may be the same). */
@@ -212,7 +197,7 @@ static void check_pollers(struct domain *d, u32 port)
 
 	while (mask) {
 		unsigned int id = (unsigned int)__builtin_ctzll(mask);
-		struct vcpu *v = vcpu_of(d, id);
+		struct vcpu *v = domain_vcpu(d, id);
 		s32 want;
 
 		mask &= mask - 1;
@@ -258,7 +243,7 @@ static void evtchn_raise(struct domain *d, struct vcpu *v, u32 port)
 /* Raises a local port of d towards its notified vCPU. Domain lock held. */
 static void raise_local(struct domain *d, u32 port)
 {
-	struct vcpu *v = vcpu_of(d, port_rec(d->evtchn, port)->vcpu);
+	struct vcpu *v = domain_vcpu(d, port_rec(d->evtchn, port)->vcpu);
 
 	if (v)
 		evtchn_raise(d, v, port);
@@ -620,7 +605,7 @@ static long evtchn_bind_virq(struct evtchn_bind_virq *b)
 		return -EINVAL;
 	if (virq_is_global(b->virq) && b->vcpu != 0)
 		return -EINVAL;
-	if (!vcpu_of(d, b->vcpu))
+	if (!domain_vcpu(d, b->vcpu))
 		return -ENOENT;
 	flags = lock_domain(d);
 	slot = &d->evtchn->vcpu[b->vcpu].virq_port[b->virq];
@@ -649,7 +634,7 @@ static long evtchn_bind_ipi(struct evtchn_bind_ipi *b)
 	int port;
 	u64 flags;
 
-	if (!vcpu_of(d, b->vcpu))
+	if (!domain_vcpu(d, b->vcpu))
 		return -ENOENT;
 	flags = lock_domain(d);
 	port = get_free_port(d->evtchn);
@@ -680,7 +665,7 @@ static long evtchn_send(u32 port)
 		/* Our lock keeps the binding, so the peer, as it is. */
 		struct domain *rd = chn->remote;
 		const struct evtchn *rchn = port_rec(rd->evtchn, chn->remote_port);
-		struct vcpu *rv = vcpu_of(rd, READ_ONCE(rchn->vcpu));
+		struct vcpu *rv = domain_vcpu(rd, READ_ONCE(rchn->vcpu));
 
 		if (rv)
 			evtchn_raise(rd, rv, chn->remote_port);
@@ -742,7 +727,7 @@ static long evtchn_bind_vcpu(const struct evtchn_bind_vcpu *b)
 	long rc = 0;
 	u64 flags;
 
-	if (!vcpu_of(d, b->vcpu))
+	if (!domain_vcpu(d, b->vcpu))
 		return -ENOENT;
 	flags = lock_domain(d);
 	if (!port_valid(d->evtchn, b->port)) {
@@ -786,7 +771,7 @@ static long evtchn_unmask(u32 port)
 		goto out;
 	}
 	sel = 1ULL << word;
-	v = vcpu_of(d, port_rec(d->evtchn, port)->vcpu);
+	v = domain_vcpu(d, port_rec(d->evtchn, port)->vcpu);
 	if (v && (__atomic_fetch_and(&s->evtchn_mask[word], ~bit, __ATOMIC_SEQ_CST) & bit) &&
 	    (__atomic_load_n(&s->evtchn_pending[word], __ATOMIC_SEQ_CST) & bit) &&
 	    !(__atomic_fetch_or(&READ_ONCE(v->vcpu_info)->evtchn_pending_sel, sel,

@@ -186,12 +186,6 @@ static void put_domain(struct domain *cur, struct domain *d)
 		domain_put(d);
 }
 
-/* A reference to d for a maptrack record; d is kept alive by the caller meanwhile. */
-static void hold_domain(struct domain *d)
-{
-	__atomic_fetch_add(&d->refcount, 1, __ATOMIC_RELAXED);
-}
-
 /* Whether cur may look at or set up d's table (Xen's XSM_TARGET: itself, or privileged). */
 static bool may_control(const struct domain *cur, const struct domain *d)
 {
@@ -583,7 +577,7 @@ static void map_one(struct domain *ld, struct gnttab_map_grant_ref *op)
 	if (host && arch_gnttab_create_mapping(ld, op->host_addr, op->flags, frame, rd->id))
 		goto undo;
 
-	hold_domain(rd);
+	domain_hold(rd); /* the maptrack record's */
 	spin_lock(&ld->grant->lock);
 	mt = mt_of(ld->grant, handle);
 	mt->rd = rd;

@@ -133,22 +133,19 @@ void sched_add_vcpu(struct vcpu *v)
 void sched_remove_vcpu(struct vcpu *v)
 {
 	struct runqueue *rq = &runqueues[v->processor];
-	u64 flags = arch_irq_save();
+	u64 flags = spin_lock_irqsave(&rq->lock);
 
-	spin_lock(&rq->lock);
 	if (v->on_runq)
 		rq_remove(rq, v);
-	spin_unlock(&rq->lock);
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&rq->lock, flags);
 }
 
 void vcpu_wake(struct vcpu *v)
 {
 	struct runqueue *rq = &runqueues[v->processor];
-	u64 flags = arch_irq_save();
+	u64 flags = spin_lock_irqsave(&rq->lock);
 	bool added = false;
 
-	spin_lock(&rq->lock);
 	if (vcpu_runnable(v) && !v->on_runq) {
 		rq_insert_tail(rq, v);
 		added = true;
@@ -162,9 +159,8 @@ void vcpu_wake(struct vcpu *v)
 void vcpu_sleep(struct vcpu *v)
 {
 	struct runqueue *rq = &runqueues[v->processor];
-	u64 flags = arch_irq_save();
+	u64 flags = spin_lock_irqsave(&rq->lock);
 
-	spin_lock(&rq->lock);
 	if (v->on_runq && !vcpu_runnable(v))
 		rq_remove(rq, v);
 	spin_unlock(&rq->lock);

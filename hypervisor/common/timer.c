@@ -47,10 +47,9 @@ void set_timer(struct timer *t, u64 expires)
 {
 	struct timer_cpu *tc = &timer_cpus[t->cpu];
 	struct timer **p;
-	u64 flags = arch_irq_save();
+	u64 flags = spin_lock_irqsave(&tc->lock);
 	bool first;
 
-	spin_lock(&tc->lock);
 	if (t->active)
 		dequeue(tc, t);
 	t->expires = expires;
@@ -69,13 +68,11 @@ void set_timer(struct timer *t, u64 expires)
 void stop_timer(struct timer *t)
 {
 	struct timer_cpu *tc = &timer_cpus[t->cpu];
-	u64 flags = arch_irq_save();
+	u64 flags = spin_lock_irqsave(&tc->lock);
 
-	spin_lock(&tc->lock);
 	if (t->active)
 		dequeue(tc, t);
-	spin_unlock(&tc->lock);
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&tc->lock, flags);
 }
 
 void migrate_timer(struct timer *t, unsigned int cpu)

@@ -19,15 +19,6 @@
 #include <pv/vcpu.h>
 #include <pv/xen.h>
 
-/*
- * A vCPU counts as initialised once it has a kernel page-table root: the
- * domain builder gives vCPU 0 one, VCPUOP_initialise the others.
- */
-static bool vcpu_initialised(const struct vcpu *v)
-{
-	return READ_ONCE(v->arch.kernel_root) != 0;
-}
-
 static long vcpu_initialise(struct vcpu *v, pv_gva_t arg)
 {
 	struct vcpu_guest_context *ctx;
@@ -125,7 +116,7 @@ long do_vcpu_op(pv_s32 cmd, pv_u32 vcpuid, pv_gva_t arg)
 {
 	struct vcpu *self = current_vcpu();
 	struct domain *d = self->domain;
-	struct vcpu *v = vcpuid < d->max_vcpus ? d->vcpus[vcpuid] : NULL;
+	struct vcpu *v = domain_vcpu(d, vcpuid);
 
 	if (!v)
 		return -ENOENT;

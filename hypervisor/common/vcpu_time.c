@@ -229,20 +229,6 @@ static void write_wallclock(struct shared_info *s)
 	WRITE_ONCE(s->wc_version, version + 1);
 }
 
-static u64 lock_vt(struct vcpu_timers *vt)
-{
-	u64 flags = arch_irq_save();
-
-	spin_lock(&vt->lock);
-	return flags;
-}
-
-static void unlock_vt(struct vcpu_timers *vt, u64 flags)
-{
-	spin_unlock(&vt->lock);
-	arch_irq_restore(flags);
-}
-
 void vcpu_time_update(struct vcpu *v)
 {
 	struct vcpu_timers *vt = v->timer_priv;
@@ -253,18 +239,18 @@ void vcpu_time_update(struct vcpu *v)
 			write_time_record(&v->vcpu_info->time);
 		return;
 	}
-	flags = lock_vt(vt);
+	flags = spin_lock_irqsave(&vt->lock);
 	write_time_record(&READ_ONCE(v->vcpu_info)->time);
-	unlock_vt(vt, flags);
+	spin_unlock_irqrestore(&vt->lock, flags);
 }
 
 int vcpu_info_move(struct vcpu *v, struct vcpu_info *vi, u64 mfn)
 {
 	struct vcpu_timers *vt = v->timer_priv;
-	u64 flags = lock_vt(vt);
+	u64 flags = spin_lock_irqsave(&vt->lock);
 
 	if (v->vcpu_info_mfn) {
-		unlock_vt(vt, flags);
+		spin_unlock_irqrestore(&vt->lock, flags);
 		return -EBUSY;
 	}
 	memcpy(vi, v->vcpu_info, sizeof(*vi));
@@ -274,7 +260,7 @@ int vcpu_info_move(struct vcpu *v, struct vcpu_info *vi, u64 mfn)
 	/* Events raised into the old copy meanwhile: make the guest scan everything. */
 	__atomic_store_n(&vi->evtchn_pending_sel, ~0ULL, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
-	unlock_vt(vt, flags);
+	spin_unlock_irqrestore(&vt->lock, flags);
 	return 0;
 }
 
@@ -294,7 +280,7 @@ static void singleshot_fn(void *data)
 {
 	struct vcpu_timers *vt = data;
 	bool fire = false;
-	u64 flags = lock_vt(vt);
+	u64 flags = spin_lock_irqsave(&vt->lock);
 
 	if (vt->singleshot_armed) {
 		if (guest_system_time() < vt->singleshot_deadline) {
@@ -304,7 +290,7 @@ static void singleshot_fn(void *data)
 			fire = true;
 		}
 	}
-	unlock_vt(vt, flags);
+	spin_unlock_irqrestore(&vt->lock, flags);
 	if (fire) {
 		vcpu_time_update(vt->v);
 		send_guest_vcpu_virq(vt->v, VIRQ_TIMER);
@@ -333,11 +319,11 @@ static void periodic_fn(void *data)
 {
 	struct vcpu_timers *vt = data;
 	bool tick = false;
-	u64 flags = lock_vt(vt);
+	u64 flags = spin_lock_irqsave(&vt->lock);
 
 	if (vt->periodic_running && vt->period)
 		tick = periodic_work(vt);
-	unlock_vt(vt, flags);
+	spin_unlock_irqrestore(&vt->lock, flags);
 	if (tick) {
 		vcpu_time_update(vt->v);
 		send_guest_vcpu_virq(vt->v, VIRQ_TIMER);
@@ -359,23 +345,23 @@ int vcpu_set_singleshot_timer(struct vcpu *v, u64 deadline, u32 flags)
 
 	if ((flags & VCPU_SSHOTTMR_future) && deadline < guest_system_time())
 		return -ETIME;
-	irq = lock_vt(vt);
+	irq = spin_lock_irqsave(&vt->lock);
 	follow_vcpu(vt, v->processor);
 	vt->singleshot_deadline = deadline;
 	vt->singleshot_armed = true;
 	arm(&vt->singleshot, deadline);
-	unlock_vt(vt, irq);
+	spin_unlock_irqrestore(&vt->lock, irq);
 	return 0;
 }
 
 void vcpu_stop_singleshot_timer(struct vcpu *v)
 {
 	struct vcpu_timers *vt = v->timer_priv;
-	u64 flags = lock_vt(vt);
+	u64 flags = spin_lock_irqsave(&vt->lock);
 
 	vt->singleshot_armed = false;
 	stop_timer(&vt->singleshot);
-	unlock_vt(vt, flags);
+	spin_unlock_irqrestore(&vt->lock, flags);
 }
 
 int vcpu_set_periodic_timer(struct vcpu *v, u64 period_ns)
@@ -386,14 +372,14 @@ int vcpu_set_periodic_timer(struct vcpu *v, u64 period_ns)
 
 	if (period_ns && (period_ns < MIN_PERIOD_NS || period_ns > MAX_PERIOD_NS))
 		return -EINVAL;
-	flags = lock_vt(vt);
+	flags = spin_lock_irqsave(&vt->lock);
 	vt->period = period_ns;
 	vt->periodic_last = guest_system_time();
 	if (!period_ns)
 		stop_timer(&vt->periodic);
 	else if (vt->periodic_running)
 		tick = periodic_work(vt);
-	unlock_vt(vt, flags);
+	spin_unlock_irqrestore(&vt->lock, flags);
 	if (tick)
 		send_guest_vcpu_virq(v, VIRQ_TIMER);
 	return 0;
@@ -479,12 +465,12 @@ void vcpu_get_runstate(struct vcpu *v, struct vcpu_runstate_info *out)
 {
 	struct vcpu_timers *vt = v->timer_priv;
 	u64 now = guest_system_time();
-	u64 flags = lock_vt(vt);
+	u64 flags = spin_lock_irqsave(&vt->lock);
 
 	*out = vt->runstate;
 	if (now > out->state_entry_time)
 		out->time[out->state] += now - out->state_entry_time;
-	unlock_vt(vt, flags);
+	spin_unlock_irqrestore(&vt->lock, flags);
 }
 
 int vcpu_register_runstate_area(struct vcpu *v, u64 gva)
@@ -495,12 +481,12 @@ int vcpu_register_runstate_area(struct vcpu *v, u64 gva)
 
 	if (gva && !guest_range_ok(gva, sizeof(struct vcpu_runstate_info)))
 		return -EFAULT;
-	flags = lock_vt(vt);
+	flags = spin_lock_irqsave(&vt->lock);
 	vt->runstate_gva = gva;
 	vt->runstate_dirty = true;
 	/* The caller's kernel address space maps its domain's areas too. */
 	runstate_flush(vt, cur && cur->domain == v->domain && cur->arch.kernel_mode);
-	unlock_vt(vt, flags);
+	spin_unlock_irqrestore(&vt->lock, flags);
 	return 0;
 }
 
@@ -520,12 +506,12 @@ void vcpu_time_switch_out(struct vcpu *prev)
 		state = RUNSTATE_blocked;
 	else
 		state = RUNSTATE_offline;
-	flags = lock_vt(vt);
+	flags = spin_lock_irqsave(&vt->lock);
 	vt->periodic_running = false;
 	stop_timer(&vt->periodic);
 	runstate_set(vt, state, guest_system_time());
 	runstate_flush(vt, loaded_here(prev));
-	unlock_vt(vt, flags);
+	spin_unlock_irqrestore(&vt->lock, flags);
 }
 
 void vcpu_time_switch_in(struct vcpu *next)
@@ -536,7 +522,7 @@ void vcpu_time_switch_in(struct vcpu *next)
 
 	if (!vt)
 		return;
-	flags = lock_vt(vt);
+	flags = spin_lock_irqsave(&vt->lock);
 	follow_vcpu(vt, next->processor);
 	write_time_record(&READ_ONCE(next->vcpu_info)->time);
 	runstate_set(vt, RUNSTATE_running, guest_system_time());
@@ -544,7 +530,7 @@ void vcpu_time_switch_in(struct vcpu *next)
 	vt->periodic_running = true;
 	if (vt->period)
 		tick = periodic_work(vt);
-	unlock_vt(vt, flags);
+	spin_unlock_irqrestore(&vt->lock, flags);
 	if (tick)
 		send_guest_vcpu_virq(next, VIRQ_TIMER);
 }
@@ -596,12 +582,12 @@ void vcpu_time_domain_destroy(struct domain *d)
 
 		if (!v || !v->timer_priv)
 			continue;
-		flags = lock_vt(&all[i]);
+		flags = spin_lock_irqsave(&all[i].lock);
 		all[i].singleshot_armed = false;
 		all[i].periodic_running = false;
 		stop_timer(&all[i].singleshot);
 		stop_timer(&all[i].periodic);
-		unlock_vt(&all[i], flags);
+		spin_unlock_irqrestore(&all[i].lock, flags);
 		v->timer_priv = NULL;
 	}
 	hv_free(all, d->max_vcpus * sizeof(*all));

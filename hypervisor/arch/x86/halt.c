@@ -4,6 +4,7 @@
 #include <asm/arch.h>
 #include <asm/irq.h>
 #include <mica/console.h>
+#include <mica/spinlock.h>
 
 /*
  * "qemu_exit=PORT": on halt, write to QEMU's isa-debug-exit device at PORT

@@ -8,6 +8,7 @@
 
 #include <asm/regs.h>
 #include <mica/types.h>
+#include <pv/callback.h>
 
 /* A guest exception handler from set_trap_table. */
 struct pv_trap {
@@ -15,6 +16,12 @@ struct pv_trap {
 	u8 dpl;           /* lowest privilege allowed to raise it with `int n` (3 = user too) */
 	bool mask_events; /* deliver with events masked (an interrupt gate) */
 };
+
+/* A guest's trap_info (set_trap_table, a vCPU context): flags bits 1:0 DPL, TI_MASK_EVENTS. */
+static inline struct pv_trap pv_trap_of(const struct trap_info *ti)
+{
+	return (struct pv_trap){ ti->address, ti->flags & 3, (ti->flags & TI_MASK_EVENTS) != 0 };
+}
 
 /* A guest entry point from callback_op. */
 struct pv_callback {

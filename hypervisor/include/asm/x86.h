@@ -30,6 +30,12 @@
 #define EFER_LME (1UL << 8)
 #define EFER_NXE (1UL << 11)
 
+/* Whether a is a canonical 48-bit virtual address. */
+static inline bool canonical(u64 a)
+{
+	return a < 0x0000800000000000UL || a >= 0xffff800000000000UL;
+}
+
 static inline void outb(u16 port, u8 v)
 {
 	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));

@@ -68,7 +68,5 @@ int arch_cpu_id(void);    /* index of the running CPU, 0 before SMP starts */
 void arch_halt_all(void) __noreturn; /* stops every CPU */
 void machine_power_off(void) __noreturn; /* halts every CPU; QEMU tests see a clean end */
 void machine_restart(void) __noreturn;
-u64 arch_irq_save(void);  /* disables interrupts, returns the previous state */
-void arch_irq_restore(u64 flags);
 
 #endif

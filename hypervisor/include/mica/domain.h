@@ -111,6 +111,28 @@ struct domain {
 /* The vCPU running on this physical CPU, or NULL in the idle loop. */
 struct vcpu *current_vcpu(void);
 
+/* vCPU id of d, or NULL if d has no such vCPU. */
+static inline struct vcpu *domain_vcpu(const struct domain *d, u32 id)
+{
+	return id < d->max_vcpus ? d->vcpus[id] : NULL;
+}
+
+/*
+ * A vCPU counts as initialised once it has a kernel page-table root: the
+ * domain builder gives vCPU 0 one, VCPUOP_initialise or setvcpucontext
+ * the others.
+ */
+static inline bool vcpu_initialised(const struct vcpu *v)
+{
+	return READ_ONCE(v->arch.kernel_root) != 0;
+}
+
+/* Another reference to d, for a caller whose own reference (or lock) keeps d alive meanwhile. */
+static inline void domain_hold(struct domain *d)
+{
+	__atomic_fetch_add(&d->refcount, 1, __ATOMIC_RELAXED);
+}
+
 /* Looks up a live domain by id and takes a reference; NULL if none. */
 struct domain *domain_get(domid_t id);
 /*

@@ -41,6 +41,28 @@ static inline void spin_unlock(spinlock_t *l)
 	__atomic_store_n(&l->owner, (u16)(l->owner + 1), __ATOMIC_RELEASE);
 }
 
+/* Arch hooks: interrupts off, returning the previous state; and that state back. */
+u64 arch_irq_save(void);
+void arch_irq_restore(u64 flags);
+
+/*
+ * The lock with interrupts off on this CPU (for locks an interrupt handler
+ * may take too); returns the interrupt state for spin_unlock_irqrestore.
+ */
+static inline u64 spin_lock_irqsave(spinlock_t *l)
+{
+	u64 flags = arch_irq_save();
+
+	spin_lock(l);
+	return flags;
+}
+
+static inline void spin_unlock_irqrestore(spinlock_t *l, u64 flags)
+{
+	spin_unlock(l);
+	arch_irq_restore(flags);
+}
+
 static inline bool spin_is_locked(const spinlock_t *l)
 {
 	return __atomic_load_n(&l->next, __ATOMIC_RELAXED) !=

@@ -25,11 +25,6 @@
 #define XEN_ABI_MAJOR 4
 #define XEN_ABI_MINOR 17
 
-static bool canonical(u64 a)
-{
-	return a < 0x0000800000000000UL || a >= 0xffff800000000000UL;
-}
-
 static u64 *gpr(struct cpu_regs *regs, unsigned int n)
 {
 	switch (n & 15) {
@@ -162,20 +157,16 @@ bool pv_emulate_invalid_op(struct vcpu *v, struct cpu_regs *regs)
 
 static bool write_msr(struct vcpu *v, u32 msr, u64 val)
 {
+	bool base = msr == MSR_FS_BASE || msr == MSR_GS_BASE || msr == MSR_KERNEL_GS_BASE;
+
+	if (base && !canonical(val))
+		return false;
 	switch (msr) {
 	case MSR_FS_BASE:
-		if (!canonical(val))
-			return false;
-		wrmsr(MSR_FS_BASE, val);
-		return true;
 	case MSR_GS_BASE: /* the kernel's GS base: active now, in kernel mode */
-		if (!canonical(val))
-			return false;
-		wrmsr(MSR_GS_BASE, val);
+		wrmsr(msr, val);
 		return true;
 	case MSR_KERNEL_GS_BASE: /* the user's GS base: inactive now */
-		if (!canonical(val))
-			return false;
 		v->arch.gs_base_user = val;
 		return true;
 	default:

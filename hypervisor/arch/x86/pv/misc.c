@@ -9,11 +9,6 @@
 #include <pv/physdev.h>
 #include <pv/xen.h>
 
-static bool canonical(u64 a)
-{
-	return a < 0x0000800000000000UL || a >= 0xffff800000000000UL;
-}
-
 /* Loads GS with sel; returns nonzero (GS unchanged) if the CPU refuses it. */
 static int load_gs_selector(u16 sel)
 {
@@ -35,21 +30,17 @@ long do_set_segment_base(pv_u32 which, pv_u64 base)
 {
 	struct vcpu *v = current_vcpu();
 
+	if (which <= SEGBASE_GS_KERNEL && !canonical(base))
+		return -EINVAL;
 	switch (which) {
 	case SEGBASE_FS:
-		if (!canonical(base))
-			return -EINVAL;
 		wrmsr(MSR_FS_BASE, base);
 		return 0;
 	case SEGBASE_GS_USER:
-		if (!canonical(base))
-			return -EINVAL;
 		/* Inactive while the kernel runs: kept until the switch to user mode. */
 		v->arch.gs_base_user = base;
 		return 0;
 	case SEGBASE_GS_KERNEL:
-		if (!canonical(base))
-			return -EINVAL;
 		wrmsr(MSR_GS_BASE, base);
 		return 0;
 	case SEGBASE_GS_USER_SEL: {

@@ -34,11 +34,6 @@
 #define RFLAGS_AC (1UL << 18)
 #define DR6_DEFAULT 0xffff0ff0UL /* DR6 at reset: its reserved bits read as ones */
 
-static bool canonical(u64 a)
-{
-	return a < 0x0000800000000000UL || a >= 0xffff800000000000UL;
-}
-
 /* The virtual IOPL shows in frames only with vm_assist architectural_iopl (as on Xen). */
 static bool architectural_iopl(const struct vcpu *v)
 {
@@ -297,11 +292,7 @@ long do_set_trap_table(pv_gva_t table)
 		/* As on Xen: refused, the entries before it stay in force. */
 		if (!canonical(ti.address))
 			return -EINVAL;
-		v->arch.traps[ti.vector] = (struct pv_trap){
-			.address = ti.address,
-			.dpl = ti.flags & 3,
-			.mask_events = (ti.flags & 4) != 0,
-		};
+		v->arch.traps[ti.vector] = pv_trap_of(&ti);
 	}
 	/* 256 entries without a terminator: all vectors are set. */
 	return 0;

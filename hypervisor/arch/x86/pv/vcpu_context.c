@@ -6,16 +6,12 @@
 #include <asm/desc.h>
 #include <asm/pv.h>
 #include <asm/pv_mm.h>
+#include <asm/x86.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/lib.h>
 #include <pv/vcpu.h>
 #include <pv/xen.h>
-
-static bool canonical(u64 a)
-{
-	return a < 0x0000800000000000UL || a >= 0xffff800000000000UL;
-}
 
 /* Null, or RPL 3 forced: guests run in ring 3 whatever they ask. */
 static u16 guest_selector(u16 sel)
@@ -76,11 +72,7 @@ int pv_vcpu_initialise(struct vcpu *v, const struct vcpu_guest_context *c)
 	a->gs = guest_selector(r->gs);
 
 	for (unsigned int i = 0; i < 256; i++)
-		a->traps[i] = (struct pv_trap){
-			.address = c->trap_ctxt[i].address,
-			.dpl = c->trap_ctxt[i].flags & 3,
-			.mask_events = (c->trap_ctxt[i].flags & 4) != 0,
-		};
+		a->traps[i] = pv_trap_of(&c->trap_ctxt[i]);
 	a->event_cb = (struct pv_callback){ c->event_callback_eip, true };
 	a->failsafe_cb = (struct pv_callback){ c->failsafe_callback_eip,
 					       (c->flags & VGCF_failsafe_disables_events) != 0 };
@@ -91,8 +83,7 @@ int pv_vcpu_initialise(struct vcpu *v, const struct vcpu_guest_context *c)
 	a->fs_base = c->fs_base;
 	a->gs_base_kernel = c->gs_base_kernel;
 	a->gs_base_user = c->gs_base_user;
-	for (unsigned int i = 0; i < 8; i++)
-		a->debugreg[i] = c->debugreg[i];
+	memcpy(a->debugreg, c->debugreg, sizeof(a->debugreg));
 	if (c->flags & VGCF_i387_valid) {
 		memset(a->fpu, 0, sizeof(a->fpu));
 		memcpy(a->fpu, c->fpu_ctxt, sizeof(c->fpu_ctxt));
@@ -139,15 +130,13 @@ void pv_vcpu_get_context(const struct vcpu *v, struct vcpu_guest_context *c)
 		c->trap_ctxt[i].cs = FLAT_RING3_CS64;
 		c->trap_ctxt[i].address = a->traps[i].address;
 	}
-	for (unsigned int i = 0; i < PV_GDT_MAX_FRAMES; i++)
-		c->gdt_frames[i] = a->gdt_frames[i];
+	memcpy(c->gdt_frames, a->gdt_frames, sizeof(a->gdt_frames));
 	c->gdt_ents = a->gdt_ents;
 	c->kernel_ss = a->kernel_ss;
 	c->kernel_sp = a->kernel_sp;
 	c->ctrlreg[3] = a->kernel_root << PAGE_SHIFT;
 	c->ctrlreg[1] = a->user_root << PAGE_SHIFT;
-	for (unsigned int i = 0; i < 8; i++)
-		c->debugreg[i] = a->debugreg[i];
+	memcpy(c->debugreg, a->debugreg, sizeof(a->debugreg));
 	c->event_callback_eip = a->event_cb.address;
 	c->failsafe_callback_eip = a->failsafe_cb.address;
 	c->syscall_callback_eip = a->syscall_cb.address;
