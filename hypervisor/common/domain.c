@@ -216,9 +216,8 @@ void domain_crash(struct domain *d, const char *why)
 
 		if (v->is_running)
 			r = guest_regs_of_current();
-		pr_err("d%u v%u crashed: %s (RIP %#llx RSP %#llx, guest %s mode)", d->id, v->id,
-		       why, (unsigned long long)r->rip, (unsigned long long)r->rsp,
-		       v->arch.kernel_mode ? "kernel" : "user");
+		pr_err("d%u v%u crashed: %s (RIP %#lx RSP %#lx, guest %s mode)", d->id, v->id, why,
+		       r->rip, r->rsp, v->arch.kernel_mode ? "kernel" : "user");
 	} else {
 		pr_err("d%u crashed: %s", d->id, why);
 	}

@@ -98,8 +98,8 @@ static paddr_t rsdp_find(const struct boot_info *bi)
 	if (bi->rsdp && rsdp_check(bi->rsdp))
 		return bi->rsdp;
 	if (bi->rsdp)
-		pr_warn("ACPI: the loader's RSDP copy at %#llx is invalid; scanning the BIOS area",
-			(unsigned long long)bi->rsdp);
+		pr_warn("ACPI: the loader's RSDP copy at %#lx is invalid; scanning the BIOS area",
+			bi->rsdp);
 	/* The BIOS data area holds the EBDA's segment at 0x40e. */
 	ebda = (paddr_t)*(const u16 *)__va(0x40e) << 4;
 	if (ebda >= 0x80000 && ebda < 0xa0000) {
@@ -119,13 +119,11 @@ static const struct sdt_header *table_check(paddr_t pa)
 		return NULL;
 	t = __va(pa);
 	if (t->length < sizeof(*t) || t->length > ACPI_TABLE_MAX) {
-		pr_warn("ACPI: table at %#llx has implausible length %u; ignored",
-			(unsigned long long)pa, t->length);
+		pr_warn("ACPI: table at %#lx has implausible length %u; ignored", pa, t->length);
 		return NULL;
 	}
 	if (checksum(t, t->length)) {
-		pr_warn("ACPI: %.4s at %#llx fails its checksum; ignored", t->sig,
-			(unsigned long long)pa);
+		pr_warn("ACPI: %.4s at %#lx fails its checksum; ignored", t->sig, pa);
 		return NULL;
 	}
 	return t;
@@ -176,8 +174,7 @@ static bool root_init(paddr_t rsdp_pa)
 		if (t && !memcmp(t->sig, "XSDT", 4)) {
 			root_entry_size = 8;
 		} else {
-			pr_warn("ACPI: XSDT at %#llx unusable; trying the RSDT",
-				(unsigned long long)r->xsdt_addr);
+			pr_warn("ACPI: XSDT at %#lx unusable; trying the RSDT", r->xsdt_addr);
 			t = NULL;
 		}
 	}
@@ -188,8 +185,8 @@ static bool root_init(paddr_t rsdp_pa)
 		root_entry_size = 4;
 	}
 	root = t;
-	pr_info("ACPI: RSDP at %#llx (revision %u, %.6s), %.4s at %#llx", (unsigned long long)rsdp_pa,
-		r->revision, r->oem_id, t->sig, (unsigned long long)__pa(t));
+	pr_info("ACPI: RSDP at %#lx (revision %u, %.6s), %.4s at %#lx", rsdp_pa, r->revision,
+		r->oem_id, t->sig, __pa(t));
 	return true;
 }
 
@@ -319,9 +316,9 @@ int acpi_init(const struct boot_info *bi)
 	ai->have_madt = true;
 	for (unsigned int i = 0; i < ai->nr_cpus; i++)
 		enabled += ai->cpus[i].enabled;
-	pr_info("ACPI: MADT: %u CPUs enabled, %u hot-pluggable, %u IO APIC%s, LAPIC at %#llx",
+	pr_info("ACPI: MADT: %u CPUs enabled, %u hot-pluggable, %u IO APIC%s, LAPIC at %#lx",
 		enabled, ai->nr_cpus - enabled, ai->nr_ioapics, ai->nr_ioapics == 1 ? "" : "s",
-		(unsigned long long)ai->lapic_addr);
+		ai->lapic_addr);
 	if (ai->nr_cpus_dropped)
 		pr_warn("ACPI: %u more CPUs listed than MAX_CPUS (%u) allows; ignored",
 			ai->nr_cpus_dropped, MAX_CPUS);

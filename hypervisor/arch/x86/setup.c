@@ -88,9 +88,8 @@ void start_hypervisor(u32 magic, u32 info)
 	uart_input_start();
 	trigger_test_fault();
 
-	pr_info("Mica %s ready: %u CPU%s, %llu MiB RAM, %u module%s", MICA_VERSION,
-		nr_cpus_online, nr_cpus_online == 1 ? "" : "s",
-		(unsigned long long)(usable_ram_bytes >> 20), boot_info.nr_mods,
+	pr_info("Mica %s ready: %u CPU%s, %lu MiB RAM, %u module%s", MICA_VERSION, nr_cpus_online,
+		nr_cpus_online == 1 ? "" : "s", usable_ram_bytes >> 20, boot_info.nr_mods,
 		boot_info.nr_mods == 1 ? "" : "s");
 	if (boot_info.mods_dropped)
 		pr_warn("%u boot modules beyond the first %u were ignored", boot_info.mods_dropped,
@@ -101,10 +100,10 @@ void start_hypervisor(u32 magic, u32 info)
 	} else {
 		const struct boot_module *k = &boot_info.mods[0];
 
-		pr_info("dom0 kernel: %llu KiB module '%s'%s; dom0_mem=%llu MiB, dom0_vcpus=%u",
-			(unsigned long long)((k->end - k->start) >> 10), k->cmdline,
-			boot_info.nr_mods > 1 ? " with an initrd" : "",
-			(unsigned long long)(opt_dom0_mem >> 20), opt_dom0_vcpus);
+		pr_info("dom0 kernel: %lu KiB module '%s'%s; dom0_mem=%lu MiB, dom0_vcpus=%u",
+			(k->end - k->start) >> 10, k->cmdline,
+			boot_info.nr_mods > 1 ? " with an initrd" : "", opt_dom0_mem >> 20,
+			opt_dom0_vcpus);
 		if (dom0_construct(&boot_info, opt_dom0_mem, opt_dom0_vcpus)) {
 			pr_err("dom0 not started: correct what the message above names and boot again");
 			arch_halt_all();

@@ -140,8 +140,8 @@ static void sort_u64(u64 *v, unsigned int n)
 static u64 cal_result(struct cal *c, const char *what)
 {
 	if (!c->ngood) {
-		pr_warn("%s: every calibration round was disturbed; the best is uncertain by %llu ppm",
-			what, (unsigned long long)c->best_ppm);
+		pr_warn("%s: every calibration round was disturbed; the best is uncertain by %lu ppm",
+			what, c->best_ppm);
 		return c->best;
 	}
 	sort_u64(c->good, c->ngood);
@@ -242,8 +242,7 @@ void time_init(void)
 	ns_to_tsc_mul = ratio32(hz, NSEC_PER_SEC);
 	WRITE_ONCE(tsc_hz, hz);
 	khz = (hz + 500) / 1000;
-	pr_info("TSC: %llu.%03llu MHz, %s", (unsigned long long)(khz / 1000),
-		(unsigned long long)(khz % 1000), how);
+	pr_info("TSC: %lu.%03lu MHz, %s", khz / 1000, khz % 1000, how);
 }
 
 /* APIC timer ticks per second with divide-by-1, measured against the TSC (see struct cal). */
@@ -286,14 +285,13 @@ void timer_init_cpu(void)
 		} else {
 			apic_timer_hz = calibrate_apic_timer();
 			if (apic_timer_hz < 1000000 || apic_timer_hz >= (1ULL << 32)) {
-				pr_warn("timer: APIC timer rate %llu Hz is implausible; assuming 100 MHz",
-					(unsigned long long)apic_timer_hz);
+				pr_warn("timer: APIC timer rate %lu Hz is implausible; assuming 100 MHz",
+					apic_timer_hz);
 				apic_timer_hz = 100000000;
 			}
 			apic_ns_mul = ratio32(apic_timer_hz, NSEC_PER_SEC);
-			pr_info("timer: local APIC one-shot at %llu.%03llu MHz",
-				(unsigned long long)(apic_timer_hz / 1000000),
-				(unsigned long long)(apic_timer_hz / 1000 % 1000));
+			pr_info("timer: local APIC one-shot at %lu.%03lu MHz",
+				apic_timer_hz / 1000000, apic_timer_hz / 1000 % 1000);
 		}
 	}
 	this_cpu()->timer_deadline_ns = 0;

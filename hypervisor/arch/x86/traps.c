@@ -45,11 +45,11 @@ static void print_symbol_line(const char *prefix, u64 addr)
 	u64 off;
 	const char *name = symbol_lookup(addr, &off);
 
+	/* u64 is unsigned long here (LP64): %lx prints it. */
 	if (name)
-		printk(LOG_ERR, "%s[<%#018llx>] %s+%#llx", prefix, (unsigned long long)addr,
-		       name, (unsigned long long)off);
+		printk(LOG_ERR, "%s[<%#018lx>] %s+%#lx", prefix, addr, name, off);
 	else
-		printk(LOG_ERR, "%s[<%#018llx>] ?", prefix, (unsigned long long)addr);
+		printk(LOG_ERR, "%s[<%#018lx>] ?", prefix, addr);
 }
 
 /*
@@ -88,8 +88,8 @@ static void describe_error_code(const struct cpu_regs *regs, char *buf, size_t s
 			 e & 8 ? ", reserved bit" : "", e & 16 ? ", instruction fetch" : "");
 	else if (e && (regs->vector == 10 || regs->vector == 11 || regs->vector == 12 ||
 		       regs->vector == 13))
-		snprintf(buf, size, " [%s selector %#llx%s]", e & 2 ? "IDT" : e & 4 ? "LDT" : "GDT",
-			 (unsigned long long)(e & ~7UL), e & 1 ? ", external" : "");
+		snprintf(buf, size, " [%s selector %#lx%s]", e & 2 ? "IDT" : e & 4 ? "LDT" : "GDT",
+			 e & ~7UL, e & 1 ? ", external" : "");
 }
 
 static void __noreturn fatal_exception(const struct cpu_regs *regs)
@@ -103,27 +103,18 @@ static void __noreturn fatal_exception(const struct cpu_regs *regs)
 	console_lock_for_report();
 	printk(LOG_ERR, "*** EXCEPTION #%s (%s, vector %u) on CPU%d", mnemonic, name, v,
 	       arch_cpu_id());
-	printk(LOG_ERR, "error code: %#llx%s", (unsigned long long)regs->error_code, detail);
-	printk(LOG_ERR, "CR2: %#018llx", (unsigned long long)read_cr2());
-	printk(LOG_ERR, "RIP=%016llx RFLAGS=%016llx CS=%04llx SS=%04llx RSP=%016llx",
-	       (unsigned long long)regs->rip, (unsigned long long)regs->rflags,
-	       (unsigned long long)regs->cs, (unsigned long long)regs->ss,
-	       (unsigned long long)regs->rsp);
-	printk(LOG_ERR, "RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx",
-	       (unsigned long long)regs->rax, (unsigned long long)regs->rbx,
-	       (unsigned long long)regs->rcx, (unsigned long long)regs->rdx);
-	printk(LOG_ERR, "RSI=%016llx RDI=%016llx RBP=%016llx R8=%016llx",
-	       (unsigned long long)regs->rsi, (unsigned long long)regs->rdi,
-	       (unsigned long long)regs->rbp, (unsigned long long)regs->r8);
-	printk(LOG_ERR, "R9=%016llx R10=%016llx R11=%016llx R12=%016llx",
-	       (unsigned long long)regs->r9, (unsigned long long)regs->r10,
-	       (unsigned long long)regs->r11, (unsigned long long)regs->r12);
-	printk(LOG_ERR, "R13=%016llx R14=%016llx R15=%016llx",
-	       (unsigned long long)regs->r13, (unsigned long long)regs->r14,
-	       (unsigned long long)regs->r15);
-	printk(LOG_ERR, "CR0=%016llx CR3=%016llx CR4=%016llx",
-	       (unsigned long long)read_cr0(), (unsigned long long)read_cr3(),
-	       (unsigned long long)read_cr4());
+	printk(LOG_ERR, "error code: %#lx%s", regs->error_code, detail);
+	printk(LOG_ERR, "CR2: %#018lx", read_cr2());
+	printk(LOG_ERR, "RIP=%016lx RFLAGS=%016lx CS=%04lx SS=%04lx RSP=%016lx", regs->rip,
+	       regs->rflags, regs->cs, regs->ss, regs->rsp);
+	printk(LOG_ERR, "RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx", regs->rax, regs->rbx,
+	       regs->rcx, regs->rdx);
+	printk(LOG_ERR, "RSI=%016lx RDI=%016lx RBP=%016lx R8=%016lx", regs->rsi, regs->rdi,
+	       regs->rbp, regs->r8);
+	printk(LOG_ERR, "R9=%016lx R10=%016lx R11=%016lx R12=%016lx", regs->r9, regs->r10,
+	       regs->r11, regs->r12);
+	printk(LOG_ERR, "R13=%016lx R14=%016lx R15=%016lx", regs->r13, regs->r14, regs->r15);
+	printk(LOG_ERR, "CR0=%016lx CR3=%016lx CR4=%016lx", read_cr0(), read_cr3(), read_cr4());
 	backtrace(regs->rip, regs->rbp);
 	console_unlock_for_report();
 	arch_halt_all();

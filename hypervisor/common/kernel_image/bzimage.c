@@ -70,11 +70,10 @@ int bzimage_parse(const void *image, size_t size, struct bzimage_info *info,
 	len = get_le32(p + HDR_PAYLOAD_LENGTH);
 	if (start > size || off > size - start || len > size - start - off)
 		return kimg_fail(err, -EINVAL,
-				 "bzImage payload [%#llx, +%#llx) lies outside the %zu-byte file",
-				 (unsigned long long)(start + off), (unsigned long long)len, size);
+				 "bzImage payload [%#lx, +%#lx) lies outside the %zu-byte file",
+				 start + off, len, size);
 	if (len < MIN_PAYLOAD)
-		return kimg_fail(err, -EINVAL, "bzImage payload of %llu bytes is too short",
-				 (unsigned long long)len);
+		return kimg_fail(err, -EINVAL, "bzImage payload of %lu bytes is too short", len);
 	info->payload_offset = start + off;
 	info->payload_length = len;
 	payload = p + info->payload_offset;

@@ -18,7 +18,7 @@
 typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;
-typedef uint64_t u64;
+typedef uint64_t u64;    /* unsigned long (LP64): printed with %lx, %lu */
 typedef int8_t s8;
 typedef int16_t s16;
 typedef int32_t s32;

@@ -44,10 +44,8 @@ void memory_init(const struct boot_info *bi)
 	u64 usable_kib, low_kib, hv_kib, boot_kib;
 
 	for (unsigned int i = 0; i < bi->nr_mem; i++)
-		pr_info("memory map: %#018llx-%#018llx %s",
-			(unsigned long long)bi->mem[i].base,
-			(unsigned long long)(bi->mem[i].base + bi->mem[i].size),
-			memmap_type_name(bi->mem[i].type));
+		pr_info("memory map: %#018lx-%#018lx %s", bi->mem[i].base,
+			bi->mem[i].base + bi->mem[i].size, memmap_type_name(bi->mem[i].type));
 	if (!bi->nr_mem)
 		panic("the boot loader gave no memory map");
 
@@ -71,7 +69,7 @@ void memory_init(const struct boot_info *bi)
 	table = memmap_alloc(&boot_memmap, ALIGN_UP(nr_frames * sizeof(struct frame), PAGE_SIZE),
 			     PAGE_SIZE, 0);
 	if (!table)
-		panic("no room for the frame table (%llu frames)", (unsigned long long)nr_frames);
+		panic("no room for the frame table (%lu frames)", nr_frames);
 	frame_table_init(__va(table), nr_frames);
 
 	for (unsigned int i = 0; i < boot_memmap.nr; i++) {
@@ -89,10 +87,8 @@ void memory_init(const struct boot_info *bi)
 	hv_kib = memmap_total(&boot_memmap, MEM_HYPERVISOR) >> 10;
 	boot_kib = (memmap_total(&boot_memmap, MEM_MODULE) +
 		    memmap_total(&boot_memmap, MEM_LOADER)) >> 10;
-	pr_info("memory: %llu KiB usable = %llu KiB below 1 MiB + %llu KiB hypervisor + "
-		"%llu KiB boot modules + %llu KiB free",
-		(unsigned long long)usable_kib, (unsigned long long)low_kib,
-		(unsigned long long)hv_kib, (unsigned long long)boot_kib,
-		(unsigned long long)(frames_free() * 4));
+	pr_info("memory: %lu KiB usable = %lu KiB below 1 MiB + %lu KiB hypervisor + "
+		"%lu KiB boot modules + %lu KiB free",
+		usable_kib, low_kib, hv_kib, boot_kib, frames_free() * 4);
 	m2p_init();
 }

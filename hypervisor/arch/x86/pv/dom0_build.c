@@ -299,13 +299,11 @@ static int size_dom0(const struct boot_info *bi, u64 mem)
 		avail += module_pages(&bi->mods[i]);
 	b.nr_pages = dom0_mem_pages(mem, avail, allocatable, &clamped);
 	if (clamped)
-		pr_warn("dom0_mem=%llu MiB is more than the %llu MiB free: dom0 gets %llu MiB",
-			(unsigned long long)(mem >> 20), (unsigned long long)(allocatable >> 8),
-			(unsigned long long)(b.nr_pages >> 8));
+		pr_warn("dom0_mem=%lu MiB is more than the %lu MiB free: dom0 gets %lu MiB",
+			mem >> 20, allocatable >> 8, b.nr_pages >> 8);
 	if (!b.nr_pages) {
-		pr_err("no memory left for dom0: %llu MiB free, and the hypervisor keeps at least "
-		       "%llu MiB; give the machine more RAM", (unsigned long long)(avail >> 8),
-		       (unsigned long long)(DOM0_RESERVE_MIN >> 20));
+		pr_err("no memory left for dom0: %lu MiB free, and the hypervisor keeps at least "
+		       "%lu MiB; give the machine more RAM", avail >> 8, DOM0_RESERVE_MIN >> 20);
 		return -ENOMEM;
 	}
 	return 0;
@@ -327,8 +325,8 @@ static int plan_layout(void)
 		.init_p2m = b.elf.notes & (1ULL << XEN_ELFNOTE_INIT_P2M) ? b.elf.init_p2m : 0,
 	};
 	if (r->init_p2m && !dom0_init_p2m_ok(r->init_p2m, r->nr_pages, r->virt_base)) {
-		pr_warn("dom0 kernel: INIT_P2M address %#llx is unusable; the p2m goes inside the "
-			"bootstrap mapping", (unsigned long long)r->init_p2m);
+		pr_warn("dom0 kernel: INIT_P2M address %#lx is unusable; the p2m goes inside the "
+			"bootstrap mapping", r->init_p2m);
 		r->init_p2m = 0;
 	}
 	rc = dom0_layout_compute(r, &b.lay, b.why, sizeof(b.why));
@@ -374,9 +372,8 @@ static int allocate_memory(void)
 		f = domain_alloc_frames(b.d, order, 0);
 		if (!f) {
 			if (!order) {
-				pr_err("dom0: only %llu of %llu MiB could be allocated; boot with a "
-				       "smaller dom0_mem", (unsigned long long)(got >> 8),
-				       (unsigned long long)(b.nr_pages >> 8));
+				pr_err("dom0: only %lu of %lu MiB could be allocated; boot with a "
+				       "smaller dom0_mem", got >> 8, b.nr_pages >> 8);
 				return -ENOMEM;
 			}
 			order--;
@@ -551,57 +548,48 @@ static void print_summary(const struct boot_info *bi, u64 t0)
 {
 	const struct dom0_layout *l = &b.lay;
 	const struct xen_elf_info *e = &b.elf;
-	u64 vb = l->virt_base;
-	unsigned long long kib = b.image_size >> 10;
+	const char *sp = e->guest_version[0] ? " " : "";
+	u64 vb = l->virt_base, initrd_kib = b.initrd ? (b.initrd->end - b.initrd->start) >> 10 : 0;
 
+	/* u64 is unsigned long here (LP64): %lu and %lx print it. */
 	if (b.from_bzimage)
-		pr_info("dom0: kernel: %llu KiB ELF vmlinux from a %s bzImage of %llu KiB (%s%s%s, %s)",
-			kib, b.bz.comp_name, (unsigned long long)(b.module_size >> 10), e->guest_os,
-			e->guest_version[0] ? " " : "", e->guest_version, e->xen_version);
+		pr_info("dom0: kernel: %zu KiB ELF vmlinux from a %s bzImage of %zu KiB (%s%s%s, %s)",
+			b.image_size >> 10, b.bz.comp_name, b.module_size >> 10, e->guest_os, sp,
+			e->guest_version, e->xen_version);
 	else
-		pr_info("dom0: kernel: %llu KiB ELF vmlinux (%s%s%s, %s)", kib, e->guest_os,
-			e->guest_version[0] ? " " : "", e->guest_version, e->xen_version);
+		pr_info("dom0: kernel: %zu KiB ELF vmlinux (%s%s%s, %s)", b.image_size >> 10,
+			e->guest_os, sp, e->guest_version, e->xen_version);
 	if (e->notes & (1ULL << XEN_ELFNOTE_HYPERCALL_PAGE))
-		pr_info("dom0: entry %#llx, VIRT_BASE %#llx, hypercall page at %#llx",
-			(unsigned long long)e->entry, (unsigned long long)vb,
-			(unsigned long long)e->hypercall_page);
+		pr_info("dom0: entry %#lx, VIRT_BASE %#lx, hypercall page at %#lx", e->entry, vb,
+			e->hypercall_page);
 	else
-		pr_info("dom0: entry %#llx, VIRT_BASE %#llx, hypercalls by syscall (no hypercall page)",
-			(unsigned long long)e->entry, (unsigned long long)vb);
-	pr_info("dom0: memory: %llu MiB (%llu pages) in %u blocks; the hypervisor keeps %llu MiB; "
-		"%u vCPU%s",
-		(unsigned long long)(b.nr_pages >> 8), (unsigned long long)b.nr_pages, b.nr_blocks,
-		(unsigned long long)(frames_free() >> 8), b.d->max_vcpus,
-		b.d->max_vcpus == 1 ? "" : "s");
-	pr_info("dom0: layout: kernel %#llx-%#llx, start_info %#llx, page tables %#llx "
-		"(%llu frames), stack %#llx, mapped to %#llx",
-		(unsigned long long)(vb + l->kern_pfn * PAGE_SIZE),
-		(unsigned long long)(vb + l->kern_end_pfn * PAGE_SIZE),
-		(unsigned long long)(vb + l->start_info_pfn * PAGE_SIZE),
-		(unsigned long long)(vb + l->boot.pfn * PAGE_SIZE), (unsigned long long)l->boot.total,
-		(unsigned long long)(vb + l->stack_pfn * PAGE_SIZE), (unsigned long long)l->v_end);
+		pr_info("dom0: entry %#lx, VIRT_BASE %#lx, hypercalls by syscall (no hypercall page)",
+			e->entry, vb);
+	pr_info("dom0: memory: %lu MiB (%lu pages) in %u blocks; the hypervisor keeps %lu MiB; "
+		"%u vCPU%s", b.nr_pages >> 8, b.nr_pages, b.nr_blocks, frames_free() >> 8,
+		b.d->max_vcpus, b.d->max_vcpus == 1 ? "" : "s");
+	pr_info("dom0: layout: kernel %#lx-%#lx, start_info %#lx, page tables %#lx "
+		"(%lu frames), stack %#lx, mapped to %#lx", vb + l->kern_pfn * PAGE_SIZE,
+		vb + l->kern_end_pfn * PAGE_SIZE, vb + l->start_info_pfn * PAGE_SIZE,
+		vb + l->boot.pfn * PAGE_SIZE, l->boot.total, vb + l->stack_pfn * PAGE_SIZE, l->v_end);
 	if (l->p2m_map.total)
-		pr_info("dom0: layout: p2m at %#llx (INIT_P2M), pfn %#llx, %llu frames and %llu "
-			"page tables", (unsigned long long)l->p2m_va, (unsigned long long)l->p2m_pfn,
-			(unsigned long long)l->p2m_pages, (unsigned long long)l->p2m_map.total);
+		pr_info("dom0: layout: p2m at %#lx (INIT_P2M), pfn %#lx, %lu frames and %lu "
+			"page tables", l->p2m_va, l->p2m_pfn, l->p2m_pages, l->p2m_map.total);
 	else
-		pr_info("dom0: layout: p2m at %#llx (in the mapping), pfn %#llx, %llu frames",
-			(unsigned long long)l->p2m_va, (unsigned long long)l->p2m_pfn,
-			(unsigned long long)l->p2m_pages);
+		pr_info("dom0: layout: p2m at %#lx (in the mapping), pfn %#lx, %lu frames",
+			l->p2m_va, l->p2m_pfn, l->p2m_pages);
 	if (!b.initrd)
 		pr_info("dom0: layout: no initrd");
 	else if (l->initrd_mapped)
-		pr_info("dom0: layout: initrd of %llu KiB at %#llx (in the mapping)",
-			(unsigned long long)((b.initrd->end - b.initrd->start) >> 10),
-			(unsigned long long)(vb + l->initrd_pfn * PAGE_SIZE));
+		pr_info("dom0: layout: initrd of %lu KiB at %#lx (in the mapping)", initrd_kib,
+			vb + l->initrd_pfn * PAGE_SIZE);
 	else
-		pr_info("dom0: layout: initrd of %llu KiB at pfn %#llx (unmapped, MOD_START_PFN)",
-			(unsigned long long)((b.initrd->end - b.initrd->start) >> 10),
-			(unsigned long long)l->initrd_pfn);
+		pr_info("dom0: layout: initrd of %lu KiB at pfn %#lx (unmapped, MOD_START_PFN)",
+			initrd_kib, l->initrd_pfn);
 	pr_info("dom0: command line \"%s\"",
 		dom0_cmdline_from_module(bi->mods[0].cmdline, bi->loader_name));
-	pr_info("dom0: built in %llu ms; starting vCPU 0 at %#llx",
-		(unsigned long long)((now_ns() - t0) / NSEC_PER_MSEC), (unsigned long long)e->entry);
+	pr_info("dom0: built in %llu ms; starting vCPU 0 at %#lx", (now_ns() - t0) / NSEC_PER_MSEC,
+		e->entry);
 }
 
 /* -- the builder --------------------------------------------------------- */

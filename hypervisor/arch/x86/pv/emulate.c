@@ -171,8 +171,7 @@ static bool write_msr(struct vcpu *v, u32 msr, u64 val)
 		return true;
 	default:
 		/* PAT, SYSCALL MSRs, spectre controls...: not the guest's to change. */
-		pr_debug("d%u: wrmsr %#x <- %#llx ignored", v->domain->id, msr,
-			 (unsigned long long)val);
+		pr_debug("d%u: wrmsr %#x <- %#lx ignored", v->domain->id, msr, val);
 		return true;
 	}
 }

@@ -121,8 +121,8 @@ void pv_inject_exception(struct vcpu *v, struct cpu_regs *regs, unsigned int vec
 	if (!t->address) {
 		char why[64];
 
-		snprintf(why, sizeof(why), "exception %u at %#llx with no handler", vector,
-			 (unsigned long long)regs->rip);
+		snprintf(why, sizeof(why), "exception %u at %#lx with no handler", vector,
+			 regs->rip);
 		domain_crash(v->domain, why);
 		return;
 	}
@@ -445,9 +445,8 @@ void pv_iret_faulted(struct cpu_regs *regs)
 	struct vcpu *v = current_vcpu();
 	char why[96];
 
-	snprintf(why, sizeof(why), "return to the guest refused (RIP %#llx CS %#llx SS %#llx)",
-		 (unsigned long long)regs->rip, (unsigned long long)regs->cs,
-		 (unsigned long long)regs->ss);
+	snprintf(why, sizeof(why), "return to the guest refused (RIP %#lx CS %#lx SS %#lx)",
+		 regs->rip, regs->cs, regs->ss);
 	if (v)
 		domain_crash(v->domain, why);
 }

@@ -96,8 +96,7 @@ void m2p_init(void)
 	m2p_l3 = table_at(idle[PT_HV_SLOT_FIRST]);
 	m2p_entries = frame_table_size;
 	if (m2p_entries * sizeof(u64) > RO_MPT_VIRT_END - RO_MPT_VIRT_START)
-		panic("M2P: %llu frames do not fit the read-only M2P range",
-		      (unsigned long long)m2p_entries);
+		panic("M2P: %lu frames do not fit the read-only M2P range", m2p_entries);
 	chunks = DIV_ROUND_UP(m2p_entries, M2P_PER_PAGE);
 	for (u64 c = 0; c < chunks; c++) {
 		u64 first = c * M2P_PER_PAGE, va = RO_MPT_VIRT_START + c * PAGE_SIZE;
@@ -116,8 +115,8 @@ void m2p_init(void)
 		l1[PT_INDEX(va, L1_SHIFT)] = pa | M2P_LEAF;
 		pages++;
 	}
-	pr_info("M2P: %llu KiB for %llu frames, read-only at %#llx", (unsigned long long)(pages * 4),
-		(unsigned long long)m2p_entries, (unsigned long long)RO_MPT_VIRT_START);
+	pr_info("M2P: %lu KiB for %lu frames, read-only at %#lx", pages * 4, m2p_entries,
+		RO_MPT_VIRT_START);
 }
 
 void pv_init_guest_l4_slots(u64 *l4)
