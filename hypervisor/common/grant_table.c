@@ -186,10 +186,17 @@ static void put_domain(struct domain *cur, struct domain *d)
 		domain_put(d);
 }
 
-/* Whether cur may look at or set up d's table (Xen's XSM_TARGET: itself, or privileged). */
-static bool may_control(const struct domain *cur, const struct domain *d)
+/*
+ * The table of the domain named by dom, for cur to look at or set up
+ * (Xen's XSM_TARGET: itself, or privileged). GNTST_okay with *d set (put
+ * it with put_domain, whatever the status), or the status.
+ */
+static s16 lookup_table(struct domain *cur, domid_t dom, struct domain **d)
 {
-	return cur == d || cur->is_privileged;
+	*d = lookup_any(cur, dom);
+	if (!*d || !(*d)->grant)
+		return GNTST_bad_domain;
+	return cur == *d || cur->is_privileged ? GNTST_okay : GNTST_permission_denied;
 }
 
 /* ---- pins: the active entry and the GTF flags ---- */
@@ -755,21 +762,14 @@ static long setup_table(struct domain *cur, pv_gva_t arg, u32 count)
 		return -EFAULT;
 	if (!guest_range_ok(op.frame_list, (u64)op.nr_frames * sizeof(u64)))
 		return -EFAULT;
-	d = lookup_any(cur, op.dom);
-	if (!d || !d->grant) {
-		op.status = GNTST_bad_domain;
-	} else if (!may_control(cur, d)) {
-		op.status = GNTST_permission_denied;
-	} else {
+	op.status = lookup_table(cur, op.dom, &d);
+	if (op.status == GNTST_okay) {
 		gt = d->grant;
 		spin_lock(&gt->lock);
-		if (op.nr_frames > gt->max_frames || grow_table(d, gt, op.nr_frames)) {
+		if (op.nr_frames > gt->max_frames || grow_table(d, gt, op.nr_frames))
 			op.status = GNTST_general_error;
-		} else {
-			op.status = GNTST_okay;
-			for (u32 i = 0; i < op.nr_frames; i++)
-				mfns[i] = gt->frame_mfn[i];
-		}
+		else
+			memcpy(mfns, gt->frame_mfn, op.nr_frames * sizeof(u64));
 		spin_unlock(&gt->lock);
 		/* A list the guest cannot take is its problem: the status says so, the call succeeds. */
 		for (u32 i = 0; op.status == GNTST_okay && i < op.nr_frames; i++)
@@ -792,17 +792,12 @@ static long query_size(struct domain *cur, pv_gva_t arg, u32 count)
 		return -EINVAL;
 	if (copy_from_guest(&op, arg, sizeof(op)))
 		return -EFAULT;
-	d = lookup_any(cur, op.dom);
-	if (!d || !d->grant) {
-		op.status = GNTST_bad_domain;
-	} else if (!may_control(cur, d)) {
-		op.status = GNTST_permission_denied;
-	} else {
+	op.status = lookup_table(cur, op.dom, &d);
+	if (op.status == GNTST_okay) {
 		spin_lock(&d->grant->lock);
 		op.nr_frames = d->grant->nr_frames;
 		op.max_nr_frames = d->grant->max_frames;
 		spin_unlock(&d->grant->lock);
-		op.status = GNTST_okay;
 	}
 	put_domain(cur, d);
 	return copy_to_guest(arg, &op, sizeof(op)) ? -EFAULT : 0;
@@ -830,18 +825,14 @@ static long get_version(struct domain *cur, pv_gva_t arg)
 {
 	struct gnttab_get_version op;
 	struct domain *d;
-	long rc = 0;
+	s16 st;
 
 	if (copy_from_guest(&op, arg, sizeof(op)))
 		return -EFAULT;
-	d = lookup_any(cur, op.dom);
-	if (!d || !d->grant)
-		rc = -ESRCH;
-	else if (!may_control(cur, d))
-		rc = -EPERM;
+	st = lookup_table(cur, op.dom, &d);
 	put_domain(cur, d);
-	if (rc)
-		return rc;
+	if (st)
+		return st == GNTST_bad_domain ? -ESRCH : -EPERM;
 	op.version = 1;
 	if (copy_to_guest(arg + offsetof(struct gnttab_get_version, version), &op.version,
 			  sizeof(op.version)))

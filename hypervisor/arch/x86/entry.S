@@ -14,6 +14,25 @@
 /* Vectors for which the CPU pushes an error code. */
 #define HAS_ERRCODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
 
+/* The general registers as struct cpu_regs lays them out (r15 lowest). */
+.macro push_gprs
+	pushq %rdi
+	pushq %rsi
+	pushq %rdx
+	pushq %rcx
+	pushq %rax
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %rbx
+	pushq %rbp
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+.endm
+
 	.section .text.entry, "ax"
 	.balign 16
 	.globl exception_stubs
@@ -31,21 +50,7 @@ exception_stubs:
 
 trap_common:
 	cld
-	pushq %rdi
-	pushq %rsi
-	pushq %rdx
-	pushq %rcx
-	pushq %rax
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %rbx
-	pushq %rbp
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	push_gprs
 	movq %rsp, %rdi
 	/* A frame record so backtraces continue into the interrupted code. */
 	pushq 17*8(%rsp)            /* saved RIP */
@@ -100,21 +105,7 @@ return_iret:
 iret_faulted:
 	pushq $0
 	pushq $0
-	pushq %rdi
-	pushq %rsi
-	pushq %rdx
-	pushq %rcx
-	pushq %rax
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %rbx
-	pushq %rbp
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	push_gprs
 	movq %rsp, %rdi
 	call pv_iret_faulted
 	cli

@@ -118,13 +118,12 @@ static int get_num32(const struct xen_notes *n, unsigned int type, u32 *v, struc
 	return 0;
 }
 
-/* Copies a string note (up to NUL or descsz), truncated to fit, non-printables as '?'. */
-static void get_str(const struct xen_notes *n, unsigned int type, char *buf, size_t size)
+/* Copies len bytes of d (up to a NUL), truncated to fit buf, non-printables as '?'. */
+static void copy_printable(char *buf, size_t size, const u8 *d, size_t len)
 {
-	const u8 *d = n->desc[type];
 	size_t i;
 
-	for (i = 0; i < n->size[type] && i + 1 < size && d[i]; i++)
+	for (i = 0; i < len && i + 1 < size && d[i]; i++)
 		buf[i] = d[i] >= 0x20 && d[i] < 0x7f ? (char)d[i] : '?';
 	buf[i] = '\0';
 }
@@ -162,12 +161,8 @@ static int parse_features(const u8 *d, size_t len, struct xen_elf_info *info,
 			}
 		if (!known && required) {
 			char name[40];
-			size_t k;
 
-			for (k = 0; k < nlen && k + 1 < sizeof(name); k++)
-				name[k] = d[start + k] >= 0x20 && d[start + k] < 0x7f ?
-					  (char)d[start + k] : '?';
-			name[k] = '\0';
+			copy_printable(name, sizeof(name), d + start, nlen);
 			return kimg_fail(err, -EOPNOTSUPP,
 					 "kernel requires the unknown Xen feature \"%s\"", name);
 		}
@@ -219,17 +214,17 @@ int xen_notes_decode(const struct xen_notes *n, struct xen_elf_info *info, struc
 	for (size_t i = 0; i < ARRAY_SIZE(nums); i++) {
 		if (!n->desc[nums[i].type])
 			continue;
-		if (nums[i].wide) {
+		if (nums[i].wide)
 			ret = get_num(n, nums[i].type, (u64 *)(base + nums[i].offset), err);
-		} else {
+		else
 			ret = get_num32(n, nums[i].type, (u32 *)(base + nums[i].offset), err);
-		}
 		if (ret)
 			return ret;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		if (n->desc[strs[i].type])
-			get_str(n, strs[i].type, (char *)(base + strs[i].offset), strs[i].size);
+			copy_printable((char *)(base + strs[i].offset), strs[i].size,
+				       n->desc[strs[i].type], n->size[strs[i].type]);
 
 	if (n->desc[XEN_ELFNOTE_L1_MFN_VALID]) {
 		const u8 *d = n->desc[XEN_ELFNOTE_L1_MFN_VALID];

@@ -120,6 +120,8 @@ int pv_set_root(struct vcpu *v, u64 mfn, bool user);
  * For set_gdt and for VCPUOP_initialise / setvcpucontext.
  */
 int pv_set_gdt(struct vcpu *v, const u64 *frames, unsigned int entries);
+/* Maps v's GDT frames into this CPU's GDT window (pages 0..13): at every switch to v. */
+void pv_load_gdt_window(const struct vcpu *v);
 
 /* Drops every reference v holds (roots, GDT frames); for domain destruction. */
 void pv_mm_vcpu_destroy(struct vcpu *v);

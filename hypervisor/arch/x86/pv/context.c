@@ -14,6 +14,7 @@
 #include <asm/page.h>
 #include <asm/percpu.h>
 #include <asm/pv.h>
+#include <asm/pv_mm.h>
 #include <asm/x86.h>
 #include <mica/console.h>
 #include <mica/domain.h>
@@ -224,20 +225,6 @@ static void fpu_load(struct vcpu *v)
 		write_cr0(read_cr0() | X86_CR0_TS);
 }
 
-/* Maps the vCPU's GDT frames into this CPU's GDT window (pages 0..13). */
-static void load_gdt_frames(const struct vcpu *v)
-{
-	u64 window = GDT_VIRT(this_cpu()->cpu);
-
-	for (unsigned int i = 0; i < PV_GDT_MAX_FRAMES; i++) {
-		if (v->arch.gdt_frames[i])
-			map_pages(window + i * PAGE_SIZE, v->arch.gdt_frames[i] << PAGE_SHIFT, 1,
-				  PTE_NX);
-		else
-			unmap_pages(window + i * PAGE_SIZE, 1);
-	}
-}
-
 void context_switch(struct vcpu *prev, struct vcpu *next)
 {
 	struct cpu_info *ci = this_cpu();
@@ -262,7 +249,7 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 	load_root(next);
 	if (!load_segments(next))
 		next->arch.failsafe_pending = true;
-	load_gdt_frames(next);
+	pv_load_gdt_window(next);
 	fpu_load(next);
 }
 

@@ -15,8 +15,7 @@
 #include <pv/mm.h>
 #include "mm_arch.h"
 
-/* Maps v's GDT frames into this CPU's window, as context_switch does. */
-static void load_gdt_window(const struct vcpu *v)
+void pv_load_gdt_window(const struct vcpu *v)
 {
 	u64 window = GDT_VIRT(this_cpu()->cpu);
 
@@ -69,7 +68,7 @@ int pv_set_gdt(struct vcpu *v, const u64 *frames, unsigned int entries)
 		v->arch.gdt_frames[i] = frames[i];
 	v->arch.gdt_ents = entries;
 	if (v == current_vcpu())
-		load_gdt_window(v);
+		pv_load_gdt_window(v);
 	return 0;
 
 fail:
