@@ -15,6 +15,17 @@ struct cpu_regs {
 
 _Static_assert(sizeof(struct cpu_regs) == 22 * 8, "entry.S pushes 22 words");
 
+/* General register n (0-15) in the instruction encoding's order: rax, rcx, ... r15. */
+static inline u64 *cpu_regs_gpr(struct cpu_regs *r, unsigned int n)
+{
+	u64 *slots[16] = {
+		&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp, &r->rsi, &r->rdi,
+		&r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15,
+	};
+
+	return slots[n & 15];
+}
+
 /* Called by entry.S for every vector; regs is on the interrupted stack (or an IST). */
 void do_trap(struct cpu_regs *regs);
 

@@ -25,28 +25,6 @@
 #define XEN_ABI_MAJOR 4
 #define XEN_ABI_MINOR 17
 
-static u64 *gpr(struct cpu_regs *regs, unsigned int n)
-{
-	switch (n & 15) {
-	case 0: return &regs->rax;
-	case 1: return &regs->rcx;
-	case 2: return &regs->rdx;
-	case 3: return &regs->rbx;
-	case 4: return &regs->rsp;
-	case 5: return &regs->rbp;
-	case 6: return &regs->rsi;
-	case 7: return &regs->rdi;
-	case 8: return &regs->r8;
-	case 9: return &regs->r9;
-	case 10: return &regs->r10;
-	case 11: return &regs->r11;
-	case 12: return &regs->r12;
-	case 13: return &regs->r13;
-	case 14: return &regs->r14;
-	default: return &regs->r15;
-	}
-}
-
 /* The CPUID a PV guest sees (section 3.10): what ring 3 cannot use is hidden. */
 static void guest_cpuid(u32 leaf, u32 sub, u64 xcr0, u32 *a, u32 *b, u32 *c, u32 *d)
 {
@@ -369,7 +347,7 @@ bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs)
 	case 0x20: { /* MOV from CRn: modrm mod=11, reg=CR, rm=GPR */
 		u8 modrm = insn[i + 1];
 		unsigned int cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
-		u64 *dst = gpr(regs, (modrm & 7) | ((rex & 1) ? 8 : 0));
+		u64 *dst = cpu_regs_gpr(regs, (modrm & 7) | ((rex & 1) ? 8 : 0));
 
 		switch (cr) {
 		case 0:
@@ -396,7 +374,7 @@ bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs)
 	case 0x22: { /* MOV to CRn: only CR0.TS and a no-op CR4 write make sense */
 		u8 modrm = insn[i + 1];
 		unsigned int cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
-		u64 val = *gpr(regs, (modrm & 7) | ((rex & 1) ? 8 : 0));
+		u64 val = *cpu_regs_gpr(regs, (modrm & 7) | ((rex & 1) ? 8 : 0));
 
 		if (cr == 0) {
 			v->arch.virt_ts = (val & X86_CR0_TS) != 0;

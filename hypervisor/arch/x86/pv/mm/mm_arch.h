@@ -17,6 +17,21 @@ struct vcpu;
 #define MMU_UPDATE_PREEMPTED 0x80000000u
 
 /*
+ * The batch loop of mmu_update and mmuext_op. mm_batch_begin strips
+ * MMU_UPDATE_PREEMPTED from *count and returns the total done so far (kept
+ * in *done by a continued call). mm_batch_stop says whether to stop before
+ * item i (a full batch, a spent validation budget, other work pending, or
+ * devalidation still queued). mm_batch_end finishes a call that did i of
+ * count items of size bytes at base with result rc: drains queued
+ * devalidations, continues the hypercall on -ERESTART, and stores total + i
+ * in *done. It returns the hypercall's result.
+ */
+pv_u32 mm_batch_begin(pv_u32 *count, pv_gva_t done);
+bool mm_batch_stop(pv_u32 i, const struct pt_ctx *ctx);
+long mm_batch_end(long rc, pv_gva_t base, size_t size, pv_u32 i, pv_u32 count, pv_gva_t done,
+		  pv_u32 total, pv_u32 foreigndom);
+
+/*
  * The page owner a foreigndom / domid argument names, for the current
  * domain cur: cur itself (DOMID_SELF), another domain (referenced), or
  * I/O memory (DOMID_IO: d NULL). foreign: not cur.

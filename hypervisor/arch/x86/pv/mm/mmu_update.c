@@ -69,20 +69,51 @@ static int machphys_update(const struct mmu_update *req, const struct pg_owner *
 	return 0;
 }
 
+pv_u32 mm_batch_begin(pv_u32 *count, pv_gva_t done)
+{
+	pv_u32 total = 0;
+
+	if (*count & MMU_UPDATE_PREEMPTED) {
+		*count &= ~MMU_UPDATE_PREEMPTED;
+		if (done && copy_from_guest(&total, done, sizeof(total)))
+			total = 0;
+	}
+	return total;
+}
+
+bool mm_batch_stop(pv_u32 i, const struct pt_ctx *ctx)
+{
+	return (i && (i % MM_BATCH == 0 || ctx->budget < 0 || hypercall_preempt_check())) ||
+	       !pt_drain(PT_DRAIN_FRAMES);
+}
+
+long mm_batch_end(long rc, pv_gva_t base, size_t size, pv_u32 i, pv_u32 count, pv_gva_t done,
+		  pv_u32 total, pv_u32 foreigndom)
+{
+	if (!rc && !pt_drain(PT_DRAIN_FRAMES))
+		rc = -ERESTART;
+	if (rc == -ERESTART) {
+		u64 args[4] = { base + (u64)i * size, (count - i) | MMU_UPDATE_PREEMPTED, done,
+				foreigndom };
+
+		rc = hypercall_create_continuation(4, args);
+	}
+	if (done) {
+		total += i;
+		copy_to_guest(done, &total, sizeof(total));
+	}
+	return rc;
+}
+
 long do_mmu_update(pv_gva_t reqs, pv_u32 count, pv_gva_t done, pv_u32 foreigndom)
 {
 	struct domain *d = current_vcpu()->domain, *pt_dom = d;
 	u16 pfd = (u16)(foreigndom >> 16);
 	struct pg_owner pg = { 0 };
 	struct pt_ctx ctx;
-	pv_u32 total = 0, i = 0;
+	pv_u32 total = mm_batch_begin(&count, done), i = 0;
 	long rc = 0;
 
-	if (count & MMU_UPDATE_PREEMPTED) {
-		count &= ~MMU_UPDATE_PREEMPTED;
-		if (done && copy_from_guest(&total, done, sizeof(total)))
-			total = 0;
-	}
 	if (!guest_range_ok(reqs, (u64)count * sizeof(struct mmu_update)))
 		return -EFAULT;
 	if (pfd) {
@@ -117,8 +148,7 @@ long do_mmu_update(pv_gva_t reqs, pv_u32 count, pv_gva_t done, pv_u32 foreigndom
 		struct mmu_update req;
 		unsigned int cmd;
 
-		if ((i && (i % MM_BATCH == 0 || ctx.budget < 0 || hypercall_preempt_check())) ||
-		    !pt_drain(PT_DRAIN_FRAMES)) {
+		if (mm_batch_stop(i, &ctx)) {
 			rc = -ERESTART;
 			break;
 		}
@@ -143,22 +173,11 @@ long do_mmu_update(pv_gva_t reqs, pv_u32 count, pv_gva_t done, pv_u32 foreigndom
 		if (rc)
 			break;
 	}
-	/* Tables released by these updates are all devalidated before the guest goes on. */
-	if (!rc && !pt_drain(PT_DRAIN_FRAMES))
-		rc = -ERESTART;
-	if (rc == -ERESTART) {
-		u64 args[4] = { reqs + (u64)i * sizeof(struct mmu_update),
-				(count - i) | MMU_UPDATE_PREEMPTED, done, foreigndom };
-
-		rc = hypercall_create_continuation(4, args);
-	}
 out:
+	/* Tables released by these updates are all devalidated before the guest goes on. */
+	rc = mm_batch_end(rc, reqs, sizeof(struct mmu_update), i, count, done, total, foreigndom);
 	pv_put_pg_owner(&pg);
 	if (pt_dom != d)
 		domain_put(pt_dom);
-	if (done) {
-		total += i;
-		copy_to_guest(done, &total, sizeof(total));
-	}
 	return rc;
 }

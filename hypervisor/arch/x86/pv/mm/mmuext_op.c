@@ -266,14 +266,9 @@ long do_mmuext_op(pv_gva_t ops, pv_u32 count, pv_gva_t done, pv_u32 foreigndom)
 	struct domain *d = v->domain;
 	struct pg_owner pg;
 	struct pt_ctx ctx;
-	pv_u32 total = 0, i;
+	pv_u32 total = mm_batch_begin(&count, done), i;
 	long rc = 0;
 
-	if (count & MMU_UPDATE_PREEMPTED) {
-		count &= ~MMU_UPDATE_PREEMPTED;
-		if (done && copy_from_guest(&total, done, sizeof(total)))
-			total = 0;
-	}
 	if (!guest_range_ok(ops, (u64)count * sizeof(struct mmuext_op)))
 		return -EFAULT;
 	if (pv_get_pg_owner(d, (u16)foreigndom, &pg))
@@ -293,8 +288,7 @@ long do_mmuext_op(pv_gva_t ops, pv_u32 count, pv_gva_t done, pv_u32 foreigndom)
 	for (i = 0; i < count; i++) {
 		struct mmuext_op op;
 
-		if ((i && (i % MM_BATCH == 0 || ctx.budget < 0 || hypercall_preempt_check())) ||
-		    !pt_drain(PT_DRAIN_FRAMES)) {
+		if (mm_batch_stop(i, &ctx)) {
 			rc = -ERESTART;
 			break;
 		}
@@ -307,18 +301,7 @@ long do_mmuext_op(pv_gva_t ops, pv_u32 count, pv_gva_t done, pv_u32 foreigndom)
 			break;
 	}
 	/* An unpinned tree is devalidated entirely before the guest takes its pages back. */
-	if (!rc && !pt_drain(PT_DRAIN_FRAMES))
-		rc = -ERESTART;
-	if (rc == -ERESTART) {
-		u64 args[4] = { ops + (u64)i * sizeof(struct mmuext_op),
-				(count - i) | MMU_UPDATE_PREEMPTED, done, foreigndom };
-
-		rc = hypercall_create_continuation(4, args);
-	}
+	rc = mm_batch_end(rc, ops, sizeof(struct mmuext_op), i, count, done, total, foreigndom);
 	pv_put_pg_owner(&pg);
-	if (done) {
-		total += i;
-		copy_to_guest(done, &total, sizeof(total));
-	}
 	return rc;
 }

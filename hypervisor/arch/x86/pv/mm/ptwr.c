@@ -39,16 +39,6 @@ static bool ptwr_rmw(u64 old, u64 *new_entry, void *arg)
 	return s->res.write;
 }
 
-static u64 *gpr_slot(struct cpu_regs *r, unsigned int n)
-{
-	u64 *slots[PTWR_NR_GPRS] = {
-		&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp, &r->rsi, &r->rdi,
-		&r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15,
-	};
-
-	return slots[n];
-}
-
 /* The instruction bytes at rip, as many of the 15 as are readable. */
 static unsigned int fetch_insn(u64 rip, u8 *buf)
 {
@@ -73,7 +63,7 @@ static bool emulate(struct vcpu *v, struct cpu_regs *regs, u64 cr2, struct frame
 	unsigned int n = fetch_insn(regs->rip, code);
 
 	for (unsigned int i = 0; i < PTWR_NR_GPRS; i++)
-		gpr[i] = *gpr_slot(regs, i);
+		gpr[i] = *cpu_regs_gpr(regs, i);
 	if (ptwr_decode(code, n, regs->rip, gpr, &in))
 		return false;
 	/* The operand must be the faulting address, inside one 8-byte entry. */
@@ -85,7 +75,7 @@ static bool emulate(struct vcpu *v, struct cpu_regs *regs, u64 cr2, struct frame
 		return false;
 	if (s.res.set_reg) {
 		ptwr_write_reg(gpr, s.res.reg, s.res.high_byte, in.size, s.res.reg_val);
-		*gpr_slot(regs, s.res.reg) = gpr[s.res.reg];
+		*cpu_regs_gpr(regs, s.res.reg) = gpr[s.res.reg];
 	}
 	regs->rflags = s.res.rflags;
 	regs->rip += in.len;
