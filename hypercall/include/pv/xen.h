@@ -170,7 +170,7 @@ PV_CHECK_OFFSET(struct vcpu_info, time, 32);
 struct arch_shared_info {
 	pv_u64 max_pfn;
 	pv_u64 pfn_to_mfn_frame_list_list;
-	pv_u64 nmi_reason;         /* XEN_NMIREASON_* */
+	pv_u64 nmi_reason;         /* bit 0 I/O error, bit 1 PCI SERR, bit 2 unknown */
 	pv_u64 p2m_cr3;
 	pv_u64 p2m_vaddr;
 	pv_u64 p2m_generation;
@@ -228,7 +228,7 @@ struct start_info {
 			pv_u32 _pad;
 		} domU;
 		struct {
-			pv_u32 info_off;   /* offset of dom0_vga_console_info in this page */
+			pv_u32 info_off;   /* offset of the video console description in this page */
 			pv_u32 info_size;
 		} dom0;
 	} console;
