@@ -29,9 +29,9 @@ static void print_msgs(const struct msgs *m, bool warning)
 static int preflight(struct mica *m, struct mica_xs *xs, const struct domcfg *cfg,
 		     struct msgs *errors)
 {
-	struct xen_domctl_getdomaininfo *list = NULL;
+	struct xen_domctl_getdomaininfo info;
 	struct xen_sysctl_physinfo pi;
-	unsigned int nr = 0;
+	uint32_t holder;
 	int rc;
 
 	rc = mica_physinfo(m, &pi);
@@ -52,24 +52,14 @@ static int preflight(struct mica *m, struct mica_xs *xs, const struct domcfg *cf
 				 (unsigned long long)(pi.free_pages >> 8));
 		return -ENOMEM;
 	}
-	rc = mica_domain_list(m, &list, &nr);
-	if (rc) {
-		msgs_add(errors, "cannot list the domains: %s", strerror(-rc));
-		return rc;
+	/* By the name index: one store read, however many domains there are. */
+	if (!store_find_name(xs, cfg->name, &holder) && !mica_domain_info(m, holder, &info)) {
+		msgs_add(errors, "%s:%u: name: a domain named \"%s\" already exists (id %u); "
+				 "choose another name, or remove it with 'mica destroy %s'",
+			 cfg->path, cfg->name_line, cfg->name, holder, cfg->name);
+		return -EEXIST;
 	}
-	for (unsigned int i = 0; i < nr && !rc; i++) {
-		char *name = store_domain_name(xs, list[i].domain);
-
-		if (name && !strcmp(name, cfg->name)) {
-			msgs_add(errors, "%s:%u: name: a domain named \"%s\" already exists (id %u); "
-					 "choose another name, or remove it with 'mica destroy %s'",
-				 cfg->path, cfg->name_line, cfg->name, list[i].domain, cfg->name);
-			rc = -EEXIST;
-		}
-		free(name);
-	}
-	free(list);
-	return rc;
+	return 0;
 }
 
 int create_domain(struct mica *m, struct mica_xs *xs, const struct domcfg *cfg, bool paused,

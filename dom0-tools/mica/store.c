@@ -112,6 +112,8 @@ int store_entries_for(const struct store_domain *d, struct store_entries *out)
 	ADD(PERM_DOM0, dom_action_name(d->on_poweroff), "/mica/domain/%u/on_poweroff", id);
 	ADD(PERM_DOM0, dom_action_name(d->on_reboot), "/mica/domain/%u/on_reboot", id);
 	ADD(PERM_DOM0, dom_action_name(d->on_crash), "/mica/domain/%u/on_crash", id);
+	snprintf(num, sizeof(num), "%u", id);
+	ADD(PERM_DOM0, num, "/mica/name/%s", d->name);
 #undef ADD
 	if (rc)
 		store_entries_free(out);
@@ -244,11 +246,52 @@ static int remove_backends(struct mica_xs *xs, uint32_t domid)
 	return first;
 }
 
+/* Removes /mica/name/NAME if it still names domid (a newer domain may have the name now). */
+static int remove_name(struct mica_xs *xs, uint32_t domid)
+{
+	char *name = store_read_dom(xs, domid, "name");
+	char path[128];
+	uint32_t holder;
+	int rc = 0;
+
+	if (name && (size_t)snprintf(path, sizeof(path), "/mica/name/%s", name) < sizeof(path) &&
+	    !store_find_name(xs, name, &holder) && holder == domid)
+		rc = rm_quiet(xs, path);
+	free(name);
+	return rc;
+}
+
+int store_find_name(struct mica_xs *xs, const char *name, uint32_t *domid)
+{
+	char path[128], *id, *end, *check;
+	unsigned long v;
+	bool same;
+
+	if ((size_t)snprintf(path, sizeof(path), "/mica/name/%s", name) >= sizeof(path) ||
+	    mica_xs_read(xs, MICA_XS_NO_TX, path, &id, NULL))
+		return -ENOENT;
+	errno = 0;
+	v = strtoul(id, &end, 10);
+	same = !errno && end != id && !*end && v < DOMID_FIRST_RESERVED;
+	free(id);
+	if (!same)
+		return -ENOENT;
+	/* Only an index: the domain's own name node has the last word. */
+	check = store_read_dom(xs, (uint32_t)v, "name");
+	same = check && !strcmp(check, name);
+	free(check);
+	if (!same)
+		return -ENOENT;
+	*domid = (uint32_t)v;
+	return 0;
+}
+
 int store_remove_domain(struct mica_xs *xs, uint32_t domid)
 {
 	char path[128], *vm;
 	int rc, first = 0;
 
+	first = remove_name(xs, domid);
 	vm = store_read_dom(xs, domid, "vm");
 	if (vm && !strncmp(vm, "/vm/", 4) && strlen(vm) < 64) {
 		rc = rm_quiet(xs, vm);

@@ -17,6 +17,7 @@
  *   /local/domain/N/console/{port,ring-ref,type,limit}  its console ring
  *   /vm/UUID/{uuid,name}
  *   /mica/domain/N/{uuid,config,on_poweroff,on_reboot,on_crash}  dom0 only
+ *   /mica/name/NAME                            N: finds a domain by name (dom0 only)
  *   /local/domain/N/device/vbd/DEV and /local/domain/0/backend/vbd/N/DEV
  *                                              each disk's two ends (vbd.h)
  *   /local/domain/N/device/vif/K and /local/domain/0/backend/vif/N/K
@@ -103,6 +104,14 @@ int store_write_entries(struct mica_xs *xs, const struct store_entries *e, uint3
  * are fine.
  */
 int store_remove_domain(struct mica_xs *xs, uint32_t domid);
+
+/*
+ * The domain called name, through the index /mica/name/NAME that create
+ * writes (one read, whatever the number of domains), checked against the
+ * domain's own /local/domain/N/name. 0 and *domid, or -ENOENT. Whether
+ * the domain still exists is the caller's question (getdomaininfo).
+ */
+int store_find_name(struct mica_xs *xs, const char *name, uint32_t *domid);
 
 /* The name in /local/domain/N/name (malloc'd), "Domain-0" for dom0 without one, else NULL. */
 char *store_domain_name(struct mica_xs *xs, uint32_t domid);

@@ -125,6 +125,9 @@ int find_domain(struct mica *m, struct mica_xs *xs, const char *arg, uint32_t *d
 		err_msg("cannot find domain '%s' by name without the store; give its id", arg);
 		return -ENOENT;
 	}
+	/* The name index answers in one read; the walk is for domains it does not list. */
+	if (!store_find_name(xs, arg, domid) && !mica_domain_info(m, *domid, &info))
+		return 0;
 	rc = mica_domain_list(m, &list, &nr);
 	if (rc) {
 		err_msg("cannot list the domains: %s", strerror(-rc));

@@ -76,6 +76,7 @@ static void entries_for_a_domain(void)
 	CHECK_ENTRY(&e, "/mica/domain/7/on_poweroff", "destroy", PERM_DOM0);
 	CHECK_ENTRY(&e, "/mica/domain/7/on_reboot", "restart", PERM_DOM0);
 	CHECK_ENTRY(&e, "/mica/domain/7/on_crash", "preserve", PERM_DOM0);
+	CHECK_ENTRY(&e, "/mica/name/web", "7", PERM_DOM0);
 	/* Parents come before their children, so every node gets its permissions once made. */
 	for (unsigned int i = 0; i < e.nr; i++) {
 		char parent[256], *slash;
@@ -85,7 +86,7 @@ static void entries_for_a_domain(void)
 		slash = strrchr(parent, '/');
 		*slash = '\0';
 		if (!strcmp(parent, "/local/domain") || !strcmp(parent, "/vm") ||
-		    !strcmp(parent, "/mica/domain"))
+		    !strcmp(parent, "/mica/domain") || !strcmp(parent, "/mica/name"))
 			continue;
 		for (unsigned int k = 0; k < i && !found; k++)
 			found = !strcmp(e.v[k].path, parent);
@@ -134,13 +135,25 @@ static void write_retries_conflicts(void)
 	/* Reading back, and removing everything the domain had. */
 	{
 		char *name = store_domain_name(xs, 7), *uuid = store_read_private(xs, 7, "uuid");
+		uint32_t id = 0;
 
 		CHECK_STR(name, "web");
 		CHECK_STR(uuid, web.uuid);
 		free(name);
 		free(uuid);
+		/* The name index, checked against the domain's own name node. */
+		CHECK_EQ(store_find_name(xs, "web", &id), 0);
+		CHECK_EQ(id, 7);
+		CHECK_EQ(store_find_name(xs, "db", &id), -ENOENT);
+		CHECK_EQ(mica_xs_write(xs, MICA_XS_NO_TX, "/mica/name/stale", "7", 1), 0);
+		CHECK_EQ(store_find_name(xs, "stale", &id), -ENOENT);
+		CHECK_EQ(mica_xs_write(xs, MICA_XS_NO_TX, "/mica/name/junk", "7x", 2), 0);
+		CHECK_EQ(store_find_name(xs, "junk", &id), -ENOENT);
 	}
 	CHECK_EQ(store_remove_domain(xs, 7), 0);
+	CHECK(fake_store_get("/mica/name/web", NULL) == NULL);
+	/* The stale entry names another domain's name: it is not ours to remove. */
+	CHECK(fake_store_get("/mica/name/stale", NULL) != NULL);
 	CHECK(fake_store_get("/local/domain/7", NULL) == NULL);
 	CHECK(fake_store_get("/vm/01234567-89ab-4cde-8f01-23456789abcd", NULL) == NULL);
 	CHECK(fake_store_get("/mica/domain/7", NULL) == NULL);
