@@ -74,6 +74,9 @@ RUN_QEMU_ARGS = -accel tcg -cpu max -nographic -no-reboot \
 # The hypervisor's command line (README.md lists the options) and dom0 Linux's.
 RUN_CMDLINE ?= dom0_mem=$(RUN_DOM0_MEM) dom0_vcpus=$(RUN_SMP)
 RUN_LINUX_CMDLINE ?= console=hvc0
+# RUN_TOOLS=1 (with our kernel) puts the toolstack in dom0: mica, mica-store and
+# mica-consoled (started by /init), our bzImage, a domU initramfs and /etc/mica/guest.cfg.
+RUN_TOOLS ?= 0
 
 run: setup
 	@$(MAKE) --no-print-directory all
@@ -87,8 +90,19 @@ run: setup
 		k=$$(last python3 guest-linux-patches/build.py --print-dir); \
 		[ -e "$$k/ready" ] || echo "Building our Linux 6.1 kernel into $$k:" \
 			"the first build takes 5-10 minutes (later ones reuse it)."; \
-		kernel=$$(last python3 guest-linux-patches/build.py)/vmlinux; \
-		image=$$(last python3 dom0-tools/initramfs/build.py); \
+		kdir=$$(last python3 guest-linux-patches/build.py); \
+		kernel=$$kdir/vmlinux; \
+		tools=; \
+		if [ "$(RUN_TOOLS)" = 1 ]; then \
+			$(MAKE) --no-print-directory tools; \
+			domu=$$(last python3 dom0-tools/initramfs/build.py --role domU --no-workout); \
+			tools="--add build/tools/mica:/usr/bin/mica \
+				--add build/tools/mica-consoled:/usr/sbin/mica-consoled \
+				--add build/store/mica-store.static:/usr/sbin/mica-store \
+				--add $$kdir/bzImage:/boot/bzImage --add $$domu:/boot/domU.cpio.gz \
+				--add dom0-tools/mica/example-guest.cfg:/etc/mica/guest.cfg"; \
+		fi; \
+		image=$$(last python3 dom0-tools/initramfs/build.py $$tools); \
 	else \
 		echo "RUN_DOM0=$(RUN_DOM0): say ours (guest-linux-patches/build.py) or stock" >&2; \
 		exit 2; \

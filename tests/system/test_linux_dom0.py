@@ -320,3 +320,47 @@ def test_make_run(t):
         vm.stop()
     if dom0.problems:
         raise TestFailure("make run: " + "\n  ".join(dom0.problems) + f"\nlog: {vm.log_path}")
+
+
+def test_make_run_tools(t):
+    """`make run RUN_TOOLS=1`: dom0 starts mica-store and mica-consoled itself, and a person
+    at the prompt creates the example guest, sees it in `mica list`, reaches its console and
+    shuts it down with `mica shutdown -w`; then `poweroff -f` ends make with status 0."""
+    argv = ["env", *(f"-u{v}" for v in MAKE_ENV), "setsid", "make", "--no-print-directory",
+            "-C", str(REPO), "run", "RUN_TOOLS=1"]
+    vm = qemu.Qemu(argv, t.next_log()).start()
+    dom0 = Dom0(vm)
+    try:
+        vm.wait_for(r"^\+ qemu-system-\S+ .*\.cpio\.gz'$", timeout=1800)
+        vm.wait_for(r"^mica-init: toolstack up: mica-store, mica-consoled; try mica create -c "
+                    r"/etc/mica/guest.cfg$", timeout=BOOT_TIMEOUT)
+        vm.wait_for(PROMPT, timeout=120)
+        dom0.expect("mica create /etc/mica/guest.cfg",
+                    r"^Created domain \d+ \(guest\): 128 MiB, 2 vCPUs", "mica create")
+        log = "/var/log/mica/console/guest.log"
+        dom0.expect(f"i=0; while [ $i -lt 100 ] && ! grep -q 'userspace up' {log}; do "
+                    f"sleep 2; i=$((i+1)); done; grep -c 'userspace up' {log}", r"^1$",
+                    "the guest reaches its user space")
+        dom0.expect("mica list guest", r"^guest +\d+ +128 +2 ", "mica list")
+        dom0.expect(r"printf 'echo typed $((6*7))\r\035' | mica console guest >/dev/null; "
+                    f"sleep 3; grep -c '^typed 42' {log}", r"^1$", "mica console")
+        dom0.expect("mica shutdown -w guest", r"guest \(\d+\) has shut down", "mica shutdown -w")
+        dom0.expect("mica list; echo listed", r"^listed$", "mica list after shutdown")
+        status, out = dom0.run("mica list guest")
+        if status != 1:
+            dom0.problems.append(f"the guest is still listed after shutdown -w: {out!r}")
+        vm.sendline("poweroff -f")
+        vm.wait_for(POWERED_OFF, timeout=120)
+        status = vm.wait(60)
+        if status != 0:
+            dom0.problems.append(f"make run exited with status {status} after poweroff -f, "
+                                 "expected 0")
+    except qemu.QemuError as e:
+        dom0.problems.append(str(e))
+    finally:
+        if vm.running():
+            os.killpg(vm.proc.pid, signal.SIGKILL)
+        vm.stop()
+    if dom0.problems:
+        raise TestFailure("make run RUN_TOOLS=1: " + "\n  ".join(dom0.problems) +
+                          f"\nlog: {vm.log_path}")
