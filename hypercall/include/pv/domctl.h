@@ -57,16 +57,6 @@ struct xen_domctl_createdomain {
 };
 PV_CHECK_SIZE(struct xen_domctl_createdomain, 64);
 PV_CHECK_OFFSET(struct xen_domctl_createdomain, handle, 4);
-PV_CHECK_OFFSET(struct xen_domctl_createdomain, flags, 20);
-PV_CHECK_OFFSET(struct xen_domctl_createdomain, iommu_opts, 24);
-PV_CHECK_OFFSET(struct xen_domctl_createdomain, max_vcpus, 28);
-PV_CHECK_OFFSET(struct xen_domctl_createdomain, max_evtchn_port, 32);
-PV_CHECK_OFFSET(struct xen_domctl_createdomain, max_grant_frames, 36);
-PV_CHECK_OFFSET(struct xen_domctl_createdomain, max_maptrack_frames, 40);
-PV_CHECK_OFFSET(struct xen_domctl_createdomain, grant_opts, 44);
-PV_CHECK_OFFSET(struct xen_domctl_createdomain, vmtrace_size, 48);
-PV_CHECK_OFFSET(struct xen_domctl_createdomain, cpupool_id, 52);
-PV_CHECK_OFFSET(struct xen_domctl_createdomain, arch.emulation_flags, 56);
 PV_CHECK_OFFSET(struct xen_domctl_createdomain, arch.misc_flags, 60);
 
 #define XEN_DOMCTL_CDF_hvm (1u << 0)
@@ -107,19 +97,6 @@ struct xen_domctl_getdomaininfo {
 };
 PV_CHECK_SIZE(struct xen_domctl_getdomaininfo, 112);
 PV_CHECK_OFFSET(struct xen_domctl_getdomaininfo, flags, 4);
-PV_CHECK_OFFSET(struct xen_domctl_getdomaininfo, tot_pages, 8);
-PV_CHECK_OFFSET(struct xen_domctl_getdomaininfo, max_pages, 16);
-PV_CHECK_OFFSET(struct xen_domctl_getdomaininfo, outstanding_pages, 24);
-PV_CHECK_OFFSET(struct xen_domctl_getdomaininfo, shr_pages, 32);
-PV_CHECK_OFFSET(struct xen_domctl_getdomaininfo, paged_pages, 40);
-PV_CHECK_OFFSET(struct xen_domctl_getdomaininfo, shared_info_frame, 48);
-PV_CHECK_OFFSET(struct xen_domctl_getdomaininfo, cpu_time, 56);
-PV_CHECK_OFFSET(struct xen_domctl_getdomaininfo, nr_online_vcpus, 64);
-PV_CHECK_OFFSET(struct xen_domctl_getdomaininfo, max_vcpu_id, 68);
-PV_CHECK_OFFSET(struct xen_domctl_getdomaininfo, ssidref, 72);
-PV_CHECK_OFFSET(struct xen_domctl_getdomaininfo, handle, 76);
-PV_CHECK_OFFSET(struct xen_domctl_getdomaininfo, cpupool, 92);
-PV_CHECK_OFFSET(struct xen_domctl_getdomaininfo, gpaddr_bits, 96);
 PV_CHECK_OFFSET(struct xen_domctl_getdomaininfo, arch_config, 104);
 
 #define XEN_DOMINF_dying (1u << 0)

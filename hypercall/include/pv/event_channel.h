@@ -103,9 +103,6 @@ struct evtchn_status {
 };
 PV_CHECK_SIZE(struct evtchn_status, 24);
 PV_CHECK_OFFSET(struct evtchn_status, port, 4);
-PV_CHECK_OFFSET(struct evtchn_status, status, 8);
-PV_CHECK_OFFSET(struct evtchn_status, vcpu, 12);
-PV_CHECK_OFFSET(struct evtchn_status, u, 16);
 PV_CHECK_OFFSET(struct evtchn_status, u.interdomain.port, 20);
 
 #define EVTCHNSTAT_closed 0

@@ -71,10 +71,6 @@ struct gnttab_map_grant_ref {
 };
 PV_CHECK_SIZE(struct gnttab_map_grant_ref, 32);
 PV_CHECK_OFFSET(struct gnttab_map_grant_ref, flags, 8);
-PV_CHECK_OFFSET(struct gnttab_map_grant_ref, ref, 12);
-PV_CHECK_OFFSET(struct gnttab_map_grant_ref, dom, 16);
-PV_CHECK_OFFSET(struct gnttab_map_grant_ref, status, 18);
-PV_CHECK_OFFSET(struct gnttab_map_grant_ref, handle, 20);
 PV_CHECK_OFFSET(struct gnttab_map_grant_ref, dev_bus_addr, 24);
 
 #define GNTMAP_device_map (1 << 0)

@@ -34,7 +34,12 @@ typedef pv_u32 grant_ref_t;
 typedef pv_u32 grant_handle_t;
 typedef pv_u8 xen_domain_handle_t[16]; /* a UUID chosen by the toolstack */
 
-/* Layout checks used right after each structure. */
+/*
+ * Layout checks used right after each structure: its size and a few key
+ * offsets, so a header that goes wrong fails to compile wherever it is
+ * used. The unit test tests/unit/test_abi_layout.c checks the offset of
+ * every field the hypervisor or a guest relies on.
+ */
 #define PV_CHECK_SIZE(type, size) \
 	_Static_assert(sizeof(type) == (size), "sizeof(" #type ") != " #size)
 #define PV_CHECK_OFFSET(type, field, off) \

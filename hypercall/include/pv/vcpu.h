@@ -111,21 +111,6 @@ struct cpu_user_regs {
 };
 PV_CHECK_SIZE(struct cpu_user_regs, 200);
 PV_CHECK_OFFSET(struct cpu_user_regs, rbp, 32);
-PV_CHECK_OFFSET(struct cpu_user_regs, r11, 48);
-PV_CHECK_OFFSET(struct cpu_user_regs, rax, 80);
-PV_CHECK_OFFSET(struct cpu_user_regs, rsi, 104);
-PV_CHECK_OFFSET(struct cpu_user_regs, rdi, 112);
-PV_CHECK_OFFSET(struct cpu_user_regs, error_code, 120);
-PV_CHECK_OFFSET(struct cpu_user_regs, entry_vector, 124);
-PV_CHECK_OFFSET(struct cpu_user_regs, rip, 128);
-PV_CHECK_OFFSET(struct cpu_user_regs, cs, 136);
-PV_CHECK_OFFSET(struct cpu_user_regs, saved_upcall_mask, 140);
-PV_CHECK_OFFSET(struct cpu_user_regs, rflags, 144);
-PV_CHECK_OFFSET(struct cpu_user_regs, rsp, 152);
-PV_CHECK_OFFSET(struct cpu_user_regs, ss, 160);
-PV_CHECK_OFFSET(struct cpu_user_regs, es, 168);
-PV_CHECK_OFFSET(struct cpu_user_regs, ds, 176);
-PV_CHECK_OFFSET(struct cpu_user_regs, fs, 184);
 PV_CHECK_OFFSET(struct cpu_user_regs, gs, 192);
 
 /*
@@ -154,22 +139,6 @@ struct vcpu_guest_context {
 };
 PV_CHECK_SIZE(struct vcpu_guest_context, 5168);
 PV_CHECK_OFFSET(struct vcpu_guest_context, flags, 512);
-PV_CHECK_OFFSET(struct vcpu_guest_context, user_regs, 520);
-PV_CHECK_OFFSET(struct vcpu_guest_context, trap_ctxt, 720);
-PV_CHECK_OFFSET(struct vcpu_guest_context, ldt_base, 4816);
-PV_CHECK_OFFSET(struct vcpu_guest_context, ldt_ents, 4824);
-PV_CHECK_OFFSET(struct vcpu_guest_context, gdt_frames, 4832);
-PV_CHECK_OFFSET(struct vcpu_guest_context, gdt_ents, 4960);
-PV_CHECK_OFFSET(struct vcpu_guest_context, kernel_ss, 4968);
-PV_CHECK_OFFSET(struct vcpu_guest_context, kernel_sp, 4976);
-PV_CHECK_OFFSET(struct vcpu_guest_context, ctrlreg, 4984);
-PV_CHECK_OFFSET(struct vcpu_guest_context, debugreg, 5048);
-PV_CHECK_OFFSET(struct vcpu_guest_context, event_callback_eip, 5112);
-PV_CHECK_OFFSET(struct vcpu_guest_context, failsafe_callback_eip, 5120);
-PV_CHECK_OFFSET(struct vcpu_guest_context, syscall_callback_eip, 5128);
-PV_CHECK_OFFSET(struct vcpu_guest_context, vm_assist, 5136);
-PV_CHECK_OFFSET(struct vcpu_guest_context, fs_base, 5144);
-PV_CHECK_OFFSET(struct vcpu_guest_context, gs_base_kernel, 5152);
 PV_CHECK_OFFSET(struct vcpu_guest_context, gs_base_user, 5160);
 
 #define VGCF_i387_valid (1 << 0)

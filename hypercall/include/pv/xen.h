@@ -127,9 +127,6 @@ struct vcpu_time_info {
 };
 PV_CHECK_SIZE(struct vcpu_time_info, 32);
 PV_CHECK_OFFSET(struct vcpu_time_info, tsc_timestamp, 8);
-PV_CHECK_OFFSET(struct vcpu_time_info, system_time, 16);
-PV_CHECK_OFFSET(struct vcpu_time_info, tsc_to_system_mul, 24);
-PV_CHECK_OFFSET(struct vcpu_time_info, tsc_shift, 28);
 PV_CHECK_OFFSET(struct vcpu_time_info, flags, 29);
 
 /* Set only when the TSC is invariant and synchronised: enables the vDSO clock. */
@@ -200,11 +197,6 @@ struct shared_info {
 };
 PV_CHECK_SIZE(struct shared_info, 3136);
 PV_CHECK_OFFSET(struct shared_info, evtchn_pending, 2048);
-PV_CHECK_OFFSET(struct shared_info, evtchn_mask, 2560);
-PV_CHECK_OFFSET(struct shared_info, wc_version, 3072);
-PV_CHECK_OFFSET(struct shared_info, wc_sec, 3076);
-PV_CHECK_OFFSET(struct shared_info, wc_nsec, 3080);
-PV_CHECK_OFFSET(struct shared_info, wc_sec_hi, 3084);
 PV_CHECK_OFFSET(struct shared_info, arch, 3088);
 
 /*
@@ -243,20 +235,6 @@ struct start_info {
 };
 PV_CHECK_SIZE(struct start_info, 1168);
 PV_CHECK_OFFSET(struct start_info, nr_pages, 32);
-PV_CHECK_OFFSET(struct start_info, shared_info, 40);
-PV_CHECK_OFFSET(struct start_info, flags, 48);
-PV_CHECK_OFFSET(struct start_info, store_mfn, 56);
-PV_CHECK_OFFSET(struct start_info, store_evtchn, 64);
-PV_CHECK_OFFSET(struct start_info, console.domU.mfn, 72);
-PV_CHECK_OFFSET(struct start_info, console.domU.evtchn, 80);
-PV_CHECK_OFFSET(struct start_info, console.dom0.info_size, 76);
-PV_CHECK_OFFSET(struct start_info, pt_base, 88);
-PV_CHECK_OFFSET(struct start_info, nr_pt_frames, 96);
-PV_CHECK_OFFSET(struct start_info, mfn_list, 104);
-PV_CHECK_OFFSET(struct start_info, mod_start, 112);
-PV_CHECK_OFFSET(struct start_info, mod_len, 120);
-PV_CHECK_OFFSET(struct start_info, cmd_line, 128);
-PV_CHECK_OFFSET(struct start_info, first_p2m_pfn, 1152);
 PV_CHECK_OFFSET(struct start_info, nr_p2m_frames, 1160);
 
 #define SIF_PRIVILEGED (1 << 0)      /* may use privileged hypercalls */
