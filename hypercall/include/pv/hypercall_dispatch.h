@@ -50,13 +50,6 @@ static long pv_hypercall_enosys(const pv_u64 args[6])
 	PV_HC_THUNK_##impl(name, do_##name((t1)a[0], (t2)a[1], (t3)a[2], (t4)a[3], \
 					   (t5)a[4], (t6)a[5]))
 #include "hypercall_table.def"
-#undef PV_HC0
-#undef PV_HC1
-#undef PV_HC2
-#undef PV_HC3
-#undef PV_HC4
-#undef PV_HC5
-#undef PV_HC6
 #undef PV_HC_THUNK_NOSYS
 #undef PV_HC_THUNK_IMPL
 
@@ -67,6 +60,7 @@ static long pv_hypercall_enosys(const pv_u64 args[6])
 	[nr] = { PV_HC_FN_##impl(name), #name, nargs, (flags), PV_HC_IMPL_##impl },
 #define PV_HC_IMPL_NOSYS 0
 #define PV_HC_IMPL_IMPL 1
+#define PV_GPTR(type) pv_gva_t
 #define PV_HC0(nr, name, impl, flags) PV_HC_ENTRY_(nr, name, impl, flags, 0)
 #define PV_HC1(nr, name, impl, flags, ...) PV_HC_ENTRY_(nr, name, impl, flags, 1)
 #define PV_HC2(nr, name, impl, flags, ...) PV_HC_ENTRY_(nr, name, impl, flags, 2)
@@ -83,14 +77,6 @@ static const struct pv_hypercall_desc pv_hypercall_table[PV_NR_HYPERCALLS] = {
 };
 #pragma GCC diagnostic pop
 
-#undef PV_GPTR
-#undef PV_HC0
-#undef PV_HC1
-#undef PV_HC2
-#undef PV_HC3
-#undef PV_HC4
-#undef PV_HC5
-#undef PV_HC6
 #undef PV_HC_ENTRY_
 #undef PV_HC_FN_NOSYS
 #undef PV_HC_FN_IMPL

@@ -43,13 +43,5 @@ struct pv_hypercall_desc {
 #define PV_HC6(nr, name, impl, flags, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6) \
 	long do_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5, t6 a6);
 #include "hypercall_table.def"
-#undef PV_GPTR
-#undef PV_HC0
-#undef PV_HC1
-#undef PV_HC2
-#undef PV_HC3
-#undef PV_HC4
-#undef PV_HC5
-#undef PV_HC6
 
 #endif

@@ -48,12 +48,5 @@ enum pv_hypercall_nr {
 
 #undef PV_HC_NR_
 #undef PV_HC_IGNORE_ARGS_
-#undef PV_HC0
-#undef PV_HC1
-#undef PV_HC2
-#undef PV_HC3
-#undef PV_HC4
-#undef PV_HC5
-#undef PV_HC6
 
 #endif

@@ -98,13 +98,5 @@ static inline long pv_hypercall(pv_u64 nr, pv_u64 a1, pv_u64 a2, pv_u64 a3, pv_u
 	}
 #include <pv/hypercall_table.def>
 #undef PV_HC_ARG_
-#undef PV_GPTR
-#undef PV_HC0
-#undef PV_HC1
-#undef PV_HC2
-#undef PV_HC3
-#undef PV_HC4
-#undef PV_HC5
-#undef PV_HC6
 
 #endif
