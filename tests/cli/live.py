@@ -230,11 +230,11 @@ def checks(log):
         ("crash_preserve", state(section(log, "mica list crashp"), "crashp")[4:5] == "c" and
          rc(section(log, "mica destroy crashp")) == 0),
         # reboot and shutdown through control/shutdown.
-        ("reboot", rc(section(log, "mica reboot -w reb")) == 0 and "reb up 2: 2" in log and
+        ("reboot", rc(section(log, "mica reboot -w -t 180 reb")) == 0 and "reb up 2: 2" in log and
          "shut down (reboot): restart" in monitors),
-        ("shutdown_ours", rc(section(log, "mica shutdown -w off")) == 0 and
+        ("shutdown_ours", rc(section(log, "mica shutdown -w -t 180 off")) == 0 and
          "mica-init: poweroff requested" in section(log, "off's console")),
-        ("shutdown_stock", rc(section(log, "mica shutdown -w stock")) == 0 and
+        ("shutdown_stock", rc(section(log, "mica shutdown -w -t 180 stock")) == 0 and
          "mica-init: poweroff requested" in section(log, "stock's console")),
         ("shutdown_by_poweroff", len(re.findall(r"shut down \(poweroff\): destroy", monitors))
          == 2),
