@@ -8,6 +8,11 @@
  * frontend that lies is closed with pvb_close_device, never trusted. The
  * slots themselves are read by netif_parse.c, each exactly once, because a
  * netif packet spans several slots and is only taken when all are there.
+ *
+ * Fairness: one call moves at most NB_ROUNDS batches each way, and looks at
+ * a moving req_prod at most NB_RELOOKS times; with more to do it asks
+ * libpvback for another turn (pvb_again) after the other interfaces had
+ * theirs, so a busy or hostile frontend cannot keep netback to itself.
  */
 #include "netback.h"
 
@@ -19,6 +24,9 @@
 #include <unistd.h>
 
 #include <pv/grant_table.h>
+
+#define NB_ROUNDS 4
+#define NB_RELOOKS 4
 
 /* Publishes the responses put so far and notifies the frontend if it asked to be. */
 static void push(struct vif *v, struct pvb_ring *r)
@@ -85,7 +93,7 @@ static void tx_respond(struct vif *v, const struct nb_tx_packet *p, pv_s16 statu
 /* Gathers up to NB_BATCH packets into pk; returns how many, or -1 after closing the device. */
 static int tx_gather_batch(struct vif *v, struct nb_tx_packet *pk, unsigned int *nr_segs)
 {
-	unsigned int n = 0, s = 0;
+	unsigned int n = 0, s = 0, relooks = 0;
 
 	while (n < NB_BATCH) {
 		int waiting = pvb_ring_waiting(&v->txr);
@@ -106,7 +114,8 @@ static int tx_gather_batch(struct vif *v, struct nb_tx_packet *pk, unsigned int 
 		}
 		if (res == NB_TX_PARTIAL) {
 			/* Nothing, or a packet's first slots only: wake me when more arrive. */
-			if (wait_for_requests(&v->tx->req_prod, &v->tx->req_event, prod, prod + 1))
+			if (wait_for_requests(&v->tx->req_prod, &v->tx->req_event, prod, prod + 1) &&
+			    ++relooks <= NB_RELOOKS)
 				continue;
 			break;
 		}
@@ -129,10 +138,15 @@ void vif_tx(struct vif *v)
 {
 	static struct nb_tx_packet pk[NB_BATCH];
 
-	while (v->tap >= 0) {
+	for (int round = 0; v->tap >= 0; round++) {
 		unsigned int nr_segs = 0, seg = 0;
-		int n = tx_gather_batch(v, pk, &nr_segs), rc;
+		int n, rc;
 
+		if (round == NB_ROUNDS) {
+			pvb_again(v->dev);
+			return;
+		}
+		n = tx_gather_batch(v, pk, &nr_segs);
 		if (n <= 0)
 			return;
 		rc = pvb_copy(v->dev, v->segs, nr_segs);
@@ -175,10 +189,13 @@ void vif_tx(struct vif *v)
 
 /* ---- dom0 -> guest ------------------------------------------------------------------------ */
 
-/* 1 if the frontend has posted at least need requests, 0 if not (it will notify), -1 closed. */
+/*
+ * 1 if the frontend has posted at least need requests, 0 if not (it will
+ * notify), 2 if its req_prod keeps moving (look again later), -1 closed.
+ */
 static int rx_room(struct vif *v, unsigned int need)
 {
-	for (;;) {
+	for (unsigned int look = 0;; look++) {
 		int waiting = pvb_ring_waiting(&v->rxr);
 
 		if (waiting < 0) {
@@ -188,6 +205,8 @@ static int rx_room(struct vif *v, unsigned int need)
 		}
 		if ((unsigned int)waiting >= need)
 			return 1;
+		if (look == NB_RELOOKS)
+			return 2;
 		if (!wait_for_requests(&v->rx->req_prod, &v->rx->req_event,
 				       v->rxr.req_cons + (pv_u32)waiting, v->rxr.req_cons + need))
 			return 0;
@@ -244,11 +263,15 @@ void vif_rx(struct vif *v)
 	static struct nb_rx_meta meta[NB_BATCH];
 	unsigned int need = v->sg ? NB_RX_MAX_SLOTS : 1;
 
-	while (v->tap >= 0 && !v->rx_waiting) {
+	for (int round = 0; v->tap >= 0 && !v->rx_waiting; round++) {
 		unsigned int n = 0, s = 0, seg = 0;
 		int room = 1, rc;
 
-		while (n < NB_BATCH && (room = rx_room(v, need)) > 0) {
+		if (round == NB_ROUNDS) {
+			pvb_again(v->dev);
+			return;
+		}
+		while (n < NB_BATCH && (room = rx_room(v, need)) == 1) {
 			pv_u8 *frame = v->rxbuf + (size_t)n * NB_FRAME_MAX;
 			struct virtio_net_hdr h;
 			struct iovec iov[2] = { { &h, sizeof(h) }, { frame, NB_FRAME_MAX } };
@@ -302,6 +325,8 @@ void vif_rx(struct vif *v)
 		}
 		if (room == 0)
 			rx_pause(v);
+		if (room == 2)
+			pvb_again(v->dev);
 		if (n < NB_BATCH)
 			return;
 	}
