@@ -47,6 +47,12 @@ def missing_hostile(text):
     return missing
 
 
+def offloads_both_ways(netback):
+    counts = re.findall(r"vif\d+\.0 gone \(from the guest \d+ frames: (\d+) GSO, (\d+) to checksum, "
+                        r"\d+ dropped; to it \d+ frames: (\d+) GSO, (\d+) to checksum", netback)
+    return any(all(int(n) > 0 for n in c) for c in counts)
+
+
 def md5s(log, pattern):
     return re.findall(pattern + r" md5 ([0-9a-f]{32})", log)
 
@@ -92,6 +98,8 @@ def checks(log, mb=100):
             "\n".join(l for l in log.splitlines() if "netfront-test:" in l))),
         ("good_guest_after_hostile", re.search(r"3 packets transmitted, 3 packets received",
                                                live.section(log, "ping a after hostile"))),
+        # An interface carried GSO frames and frames with a checksum left to fill, both ways.
+        ("gso_and_csum_offload", offloads_both_ways(netback)),
         ("netback_removed_all", len(re.findall(r"domain \d+ vif \d+: removed", netback)) == 4),
         ("free_memory_back", len(free) == 2 and free[0][1] == free[1][1]),
     ]
