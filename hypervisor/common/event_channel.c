@@ -362,6 +362,17 @@ static long close_port(struct domain *d, u32 port)
 	return rc;
 }
 
+/* Closes every port of d, one at a time (each takes its own locks). */
+static void close_all_ports(struct domain *d)
+{
+	u64 flags = lock_domain(d);
+	u32 nr_ports = d->evtchn->nr_pages * EVTCHN_PER_PAGE;
+
+	unlock_domain(d, flags);
+	for (u32 port = 1; port < nr_ports; port++)
+		close_port(d, port);
+}
+
 /* ---- Domain setup and teardown ---- */
 
 static void poll_timeout(void *data)
@@ -410,17 +421,14 @@ void evtchn_domain_destroy(struct domain *d)
 {
 	struct evtchn_domain *ed = d->evtchn;
 	u64 flags;
-	u32 nr_ports;
 
 	if (!ed)
 		return;
 	flags = lock_domain(d);
 	ed->dead = true;
-	nr_ports = ed->nr_pages * EVTCHN_PER_PAGE;
 	unlock_domain(d, flags);
 	/* No port is added once dead, so this covers them all. */
-	for (u32 port = 1; port < nr_ports; port++)
-		close_port(d, port);
+	close_all_ports(d);
 	for (unsigned int i = 0; i < ed->nr_vcpus; i++) {
 		struct vcpu *v = d->vcpus[i];
 
@@ -787,22 +795,15 @@ static long evtchn_reset(domid_t dom)
 {
 	struct domain *d;
 	long rc = lookup_domain(dom, &d);
-	u32 nr_ports;
-	u64 flags;
 
 	if (rc)
 		return rc;
-	if (d != current_vcpu()->domain && !READ_ONCE(d->pause_count)) {
-		domain_put(d);
-		return -EINVAL;
-	}
-	flags = lock_domain(d);
-	nr_ports = d->evtchn->nr_pages * EVTCHN_PER_PAGE;
-	unlock_domain(d, flags);
-	for (u32 port = 1; port < nr_ports; port++)
-		close_port(d, port);
+	if (d != current_vcpu()->domain && !READ_ONCE(d->pause_count))
+		rc = -EINVAL;
+	else
+		close_all_ports(d);
 	domain_put(d);
-	return 0;
+	return rc;
 }
 
 /* ---- The hypercall ---- */
