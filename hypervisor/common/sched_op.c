@@ -51,9 +51,50 @@ static long sched_block(struct vcpu *v)
 	return 0;
 }
 
+/*
+ * Reads a struct sched_shutdown's reason from the guest:
+ * -EFAULT for a bad pointer, -EINVAL past SHUTDOWN_MAX.
+ */
+static long read_shutdown_reason(pv_gva_t arg, unsigned int *reason)
+{
+	pv_u32 r;
+
+	if (copy_from_guest(&r, arg, sizeof(r)))
+		return -EFAULT;
+	if (r > SHUTDOWN_MAX)
+		return -EINVAL;
+	*reason = r;
+	return 0;
+}
+
+/*
+ * SCHEDOP_remote_shutdown: the toolstack shuts another domain down as if
+ * it had asked itself. dom0 only (-EPERM); -ESRCH for no such domain.
+ */
+static long remote_shutdown(struct domain *caller, pv_gva_t arg)
+{
+	struct sched_remote_shutdown rs;
+	struct domain *d;
+
+	if (!caller->is_privileged)
+		return -EPERM;
+	if (copy_from_guest(&rs, arg, sizeof(rs)))
+		return -EFAULT;
+	if (rs.reason > SHUTDOWN_MAX)
+		return -EINVAL;
+	d = domain_get(rs.domain_id);
+	if (!d)
+		return -ESRCH;
+	domain_shutdown(d, rs.reason);
+	domain_put(d);
+	return 0;
+}
+
 long do_sched_op(pv_s32 cmd, pv_gva_t arg)
 {
 	struct vcpu *v = current_vcpu();
+	unsigned int reason;
+	long rc;
 
 	switch (cmd) {
 	case SCHEDOP_yield:
@@ -61,26 +102,18 @@ long do_sched_op(pv_s32 cmd, pv_gva_t arg)
 		return 0;
 	case SCHEDOP_block:
 		return sched_block(v);
-	case SCHEDOP_shutdown: {
-		struct sched_shutdown s;
-
-		if (copy_from_guest(&s, arg, sizeof(s)))
-			return -EFAULT;
-		if (s.reason > SHUTDOWN_MAX)
-			return -EINVAL;
-		domain_shutdown(v->domain, s.reason);
+	case SCHEDOP_shutdown:
+		if ((rc = read_shutdown_reason(arg, &reason)))
+			return rc;
+		domain_shutdown(v->domain, reason);
 		return 0;
-	}
-	case SCHEDOP_shutdown_code: {
-		struct sched_shutdown s;
-
-		if (copy_from_guest(&s, arg, sizeof(s)))
-			return -EFAULT;
-		if (s.reason > SHUTDOWN_MAX)
-			return -EINVAL;
-		v->domain->shutdown_reason = (u8)s.reason;
+	case SCHEDOP_shutdown_code:
+		if ((rc = read_shutdown_reason(arg, &reason)))
+			return rc;
+		v->domain->shutdown_reason = (u8)reason;
 		return 0;
-	}
+	case SCHEDOP_remote_shutdown:
+		return remote_shutdown(v->domain, arg);
 	case SCHEDOP_poll:
 		return sched_poll(v, arg);
 	default:

@@ -45,6 +45,7 @@ struct domu_report {
 	int32_t domctl_rc;         /* a domU calling domctl: -EPERM */
 	int32_t sysctl_rc;         /* and sysctl */
 	uint32_t go_seen;          /* dom0's event arrived */
+	int32_t remote_rc;         /* a domU shutting dom0 down (SCHEDOP_remote_shutdown): -EPERM */
 };
 
 /* ------------------------------------------------------------------ the domU side */
@@ -94,6 +95,7 @@ static int domu_main(void)
 				 .interface_version = XEN_DOMCTL_INTERFACE_VERSION };
 	struct xen_sysctl sc = { .cmd = XEN_SYSCTL_physinfo,
 				 .interface_version = XEN_SYSCTL_INTERFACE_VERSION };
+	struct sched_remote_shutdown dom0_off = { .domain_id = 0, .reason = SHUTDOWN_poweroff };
 	char line[80];
 	int n;
 
@@ -101,6 +103,7 @@ static int domu_main(void)
 		return 1;
 	r->domctl_rc = (int32_t)HYPERVISOR_domctl(&dc);
 	r->sysctl_rc = (int32_t)HYPERVISOR_sysctl(&sc);
+	r->remote_rc = (int32_t)HYPERVISOR_sched_op(SCHEDOP_remote_shutdown, &dom0_off);
 	r->go_seen = go && wait_port(go, 600 * SEC);
 	/*
 	 * One console write for the line (the hypervisor prefixes each write),
@@ -362,6 +365,41 @@ static void createdomain_errors(void)
 	}
 	check_eq("domctl.createdomain.failures_leak_nothing", (long long)free_before,
 		 (long long)free_pages());
+}
+
+/*
+ * SCHEDOP_remote_shutdown from dom0: the argument checks, then a fresh
+ * (never started) domain shut down with a reason getdomaininfo reports,
+ * and VIRQ_DOM_EXC raised for it.
+ */
+static long remote_shutdown(domid_t target, uint32_t reason)
+{
+	struct sched_remote_shutdown rs = { .domain_id = target, .reason = reason };
+
+	return HYPERVISOR_sched_op(SCHEDOP_remote_shutdown, &rs);
+}
+
+static void remote_shutdown_checks(void)
+{
+	struct xen_domctl_getdomaininfo info;
+	domid_t id;
+
+	check_eq("sched.remote_shutdown.null_efault", -XEN_EFAULT,
+		 HYPERVISOR_sched_op(SCHEDOP_remote_shutdown, NULL));
+	check_eq("sched.remote_shutdown.unknown_esrch", -XEN_ESRCH,
+		 remote_shutdown(NO_DOMAIN, SHUTDOWN_poweroff));
+	check_eq("sched.remote_shutdown.reason_einval", -XEN_EINVAL,
+		 remote_shutdown(0, SHUTDOWN_MAX + 1));
+	if (!check_eq("sched.remote_shutdown.create", 0, create(0, 1, &id)))
+		return;
+	check_eq("sched.remote_shutdown.fresh_domain", 0, remote_shutdown(id, SHUTDOWN_reboot));
+	check_eq("sched.remote_shutdown.dom_exc", 1, wait_port(dom_exc, 5 * SEC));
+	check_eq("sched.remote_shutdown.getdomaininfo", 0, domain_info(id, &info));
+	check_hex("sched.remote_shutdown.flags",
+		  XEN_DOMINF_shutdown | SHUTDOWN_reboot << XEN_DOMINF_shutdownshift,
+		  info.flags & (XEN_DOMINF_shutdown | 0xff << XEN_DOMINF_shutdownshift));
+	check_eq("sched.remote_shutdown.destroy", 0, destroy(id));
+	check_eq("sched.remote_shutdown.dom_exc_on_death", 1, wait_port(dom_exc, 5 * SEC));
 }
 
 static void sysctl_checks(void)
@@ -724,6 +762,7 @@ static bool life(struct life *l, const char *prefix, bool full)
 	check_hex(name_of("%s.domu.reported", prefix), REPORT_MAGIC, r->magic);
 	check_eq(name_of("%s.domu.domctl_eperm", prefix), -XEN_EPERM, r->domctl_rc);
 	check_eq(name_of("%s.domu.sysctl_eperm", prefix), -XEN_EPERM, r->sysctl_rc);
+	check_eq(name_of("%s.domu.remote_shutdown_eperm", prefix), -XEN_EPERM, r->remote_rc);
 	check_eq(name_of("%s.domu.event_from_dom0", prefix), 1, r->go_seen);
 	if (full)
 		domaininfolist_checks(b->id);
@@ -856,6 +895,7 @@ int main(void)
 
 	version_and_errors();
 	createdomain_errors();
+	remote_shutdown_checks();
 	sysctl_checks();
 	if (!foreign_init() || !find_image()) {
 		check_skip("domctl.life", "no domU image: boot a libpv image as the second module");
