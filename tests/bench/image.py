@@ -65,9 +65,17 @@ def _run(cmd, what):
     return proc.stdout
 
 
-PROGRAMS = ["cpuloop", "evtchn", "hypercall", "follow"]
+PROGRAMS = ["cpuloop", "evtchn", "hypercall", "follow", "iobench"]
 SCRIPTS = ["linux-bench", "toolstack.sh", "xen-toolstack", "mica-toolstack", "domu-run",
-           "create-many"]
+           "create-many", "io-run", "io-native", "xen-vif", "xen-blk"]
+# What a stock dom0 needs for the I/O rows: loaded by /init on every system (Mica's
+# netback makes a TAP and a bridge; Xen's dom0 backs its disk with a loop device) ...
+IO_MODULES = ["bridge", "tun", "loop"]
+# ... and Xen's kernel backends, which only io-run loads, in Xen's dom0: in Mica's they
+# would serve the same store devices as mica-blkback and mica-netback.
+XEN_BACKENDS = ["drivers/block/xen-blkback/xen-blkback.ko",
+                "drivers/net/xen-netback/xen-netback.ko"]
+XEN_BACKENDS_DIR = "/lib/modules/bench"
 
 
 def build_program(name):
@@ -109,6 +117,8 @@ def build_mica_tools():
     tools, store = REPO / "build" / "tools", REPO / "build" / "store"
     return [(tools / "mica", "/usr/bin/mica"),
             (tools / "mica-consoled", "/usr/sbin/mica-consoled"),
+            (tools / "mica-blkback", "/usr/sbin/mica-blkback"),
+            (tools / "mica-netback", "/usr/sbin/mica-netback"),
             (store / "mica-store.static", "/usr/sbin/mica-store")]
 
 
@@ -140,7 +150,8 @@ def build_domu():
     programs and scripts, and test-bench-domu."""
     args = ["--role", "domU"]
     for src, dest in [(GUEST / "bench-init", BENCH_INIT),
-                      (GUEST / "domu-test", LIBEXEC + "/test-bench-domu"), *bench_files()]:
+                      (GUEST / "domu-test", LIBEXEC + "/test-bench-domu"),
+                      (GUEST / "io-domu", LIBEXEC + "/test-bench-io"), *bench_files()]:
         args += ["--add", "%s:%s" % (src, dest)]
     return _initramfs(args, "building the bench domU image")
 
@@ -171,7 +182,17 @@ def build(workloads, platforms, quick, xenref=None, modules_from=None, domu_kern
     if xenref is not None:
         for top in sorted((Path(xenref) / "root").iterdir()):
             adds.append((top, "/" + top.name))
-    args = ["--modules-from", modules_from] if modules_from else []
+    args = []
+    if modules_from:
+        args = ["--modules-from", modules_from]
+        for name in IO_MODULES:
+            args += ["--module", name]
+        kernel_dir = next(Path(modules_from).glob("lib/modules/*/kernel"), None)
+        if kernel_dir is None:
+            raise ImageError("%s has no lib/modules/*/kernel: run guest-linux-patches/stock.py"
+                             % modules_from)
+        adds += [(kernel_dir / ko, "%s/%s" % (XEN_BACKENDS_DIR, Path(ko).name))
+                 for ko in XEN_BACKENDS]
     for src, dest in adds:
         args += ["--add", "%s:%s" % (src, dest)]
     return _initramfs(args, "building the bench image")
