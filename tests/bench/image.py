@@ -8,15 +8,21 @@ never a difference of images. Added with build.py's --add:
                                         the workloads P can run, each framed by
                                         `mica-bench: begin NAME` and `mica-bench: end NAME N`
     /usr/libexec/mica/bench/           the programs (tests/bench/guest/*.c, built static:
-                                        cpuloop, evtchn, hypercall, follow) and scripts
-                                        (linux-bench, xen-toolstack, mica-toolstack,
-                                        domu-run, create-many, toolstack.sh)
-    /usr/bin/mica, /usr/sbin/mica-consoled, /usr/sbin/mica-store
+                                        cpuloop, evtchn, hypercall, follow, iobench) and
+                                        scripts (linux-bench, xen-toolstack,
+                                        mica-toolstack, domu-run, create-many,
+                                        toolstack.sh, io-run, io-native, xen-vif, xen-blk)
+    /usr/bin/mica, /usr/sbin/mica-{consoled,store,blkback,netback}
                                         Mica's toolstack (make tools store-static)
+    /lib/modules/bench/xen-{blk,net}back.ko
+                                        with a stock kernel: Xen's kernel backends, for
+                                        io-run to load in Xen's dom0 (IO_MODULES are in
+                                        /init's list)
     /usr/share/mica/bench/domU-bzImage, domU-initramfs.cpio.gz
                                         the domU: our kernel and a domU image (build.py
                                         --role domU with the workout, the programs and
-                                        linux-bench, and a test-bench-domu that runs it)
+                                        linux-bench, a test-bench-domu that runs it, and
+                                        test-bench-io, io-run's domUs' io-domu)
     /usr/share/mica/bench/domU-small.cpio.gz
                                         create-many's guests' image: busybox, /init
     Xen's dom0 programs and libraries   the root/ of tests/bench/xenref.py, when given
