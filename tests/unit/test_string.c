@@ -35,6 +35,50 @@ static void memory_routines(void)
 	CHECK_EQ(mica_memcmp("abc", "xyz", 0), 0);
 }
 
+/*
+ * Every length up to five words at every alignment and overlap distance,
+ * against byte-at-a-time results; the bytes around the destination must
+ * stay untouched.
+ */
+static void memory_routines_all_sizes(void)
+{
+	static unsigned char buf[160], want[160];
+	unsigned int fails = 0;
+
+	for (size_t n = 0; n <= 40; n++)
+		for (size_t src = 0; src < 48; src++)
+			for (size_t dst = 0; dst < 48; dst++) {
+				for (size_t i = 0; i < sizeof(buf); i++)
+					buf[i] = want[i] = (unsigned char)(i * 7 + 1);
+				{ /* the reference goes through a copy: overlap cannot matter */
+					unsigned char tmp[40];
+
+					for (size_t i = 0; i < n; i++)
+						tmp[i] = want[src + i];
+					for (size_t i = 0; i < n; i++)
+						want[dst + i] = tmp[i];
+				}
+				if (mica_memmove(buf + dst, buf + src, n) != buf + dst ||
+				    mica_memcmp(buf, want, sizeof(buf)))
+					fails++;
+				if (dst + n <= src || src + n <= dst) {
+					for (size_t i = 0; i < sizeof(buf); i++)
+						buf[i] = (unsigned char)(i * 7 + 1);
+					if (mica_memcpy(buf + dst, buf + src, n) != buf + dst ||
+					    mica_memcmp(buf, want, sizeof(buf)))
+						fails++;
+				}
+				for (size_t i = 0; i < sizeof(buf); i++)
+					want[i] = buf[i] = 0x5a;
+				for (size_t i = 0; i < n; i++)
+					want[dst + i] = 0xc3;
+				if (mica_memset(buf + dst, 0x1c3, n) != buf + dst ||
+				    mica_memcmp(buf, want, sizeof(buf)))
+					fails++;
+			}
+	CHECK_EQ(fails, 0);
+}
+
 static void string_routines(void)
 {
 	char buf[8];
@@ -119,6 +163,7 @@ static void numbers(void)
 int main(void)
 {
 	RUN(memory_routines);
+	RUN(memory_routines_all_sizes);
 	RUN(string_routines);
 	RUN(numbers);
 	return check_done();
