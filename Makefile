@@ -8,7 +8,7 @@ all: build/mica.elf
 help:
 	@echo "make          build the hypervisor (build/mica.elf)"
 	@echo "make iso      build a GRUB-bootable CD image (build/mica.iso)"
-	@echo "make run      boot Mica and dom0 (Linux) under QEMU to a root shell on this terminal"
+	@echo "make run      boot Mica, dom0 and a guest (Linux) under QEMU; dom0's root shell here"
 	@echo "make test     run every test suite; ends with 'N passed, N failed'"
 	@echo "make conformance  build the libpv guests and run the hypercall conformance suite"
 	@echo "make bench    native Linux vs Xen 4.17 vs Mica under QEMU: table and build/bench/results.json"
@@ -54,12 +54,17 @@ build/iso.args: FORCE
 		echo '$(ISO_CMDLINE) | $(ISO_TIMEOUT) | $(ISO_MODULES)' > $@
 
 # --- running and testing -----------------------------------------------------
-# make run boots Mica with dom0 to a root shell on the serial console (this
-# terminal): our Linux kernel (guest-linux-patches/build.py, cached in
-# ~/.cache/mica; the first build takes 5-10 minutes) and the dom0 initramfs
-# (dom0-tools/initramfs/build.py), or with RUN_DOM0=stock Debian's stock kernel
-# (guest-linux-patches/stock.py) and an initramfs with its Xen modules. The
-# machine and command lines are the benchmarks' Mica system
+# make run boots Mica with dom0 and a default guest, to dom0's root shell on the
+# serial console (this terminal). dom0 is our Linux kernel
+# (guest-linux-patches/build.py, cached in ~/.cache/mica; the first build takes
+# 5-10 minutes) with an initramfs (dom0-tools/initramfs/build.py) that carries
+# the toolstack (mica, mica-store, mica-consoled, which /init starts), our
+# bzImage, a domU initramfs and the guest's configuration
+# (dom0-tools/mica/example-guest.cfg) in /etc/mica/auto/, which /init creates in
+# the background. RUN_GUEST=0 leaves the guest out (the configuration is then
+# /etc/mica/guest.cfg, for mica create). RUN_DOM0=stock boots Debian's stock
+# kernel (guest-linux-patches/stock.py) as dom0 alone, with an initramfs holding
+# its Xen modules. The machine and command lines are the benchmarks' Mica system
 # (tests/bench/systems.py); tests/system/test_linux_dom0.py checks they agree.
 # `poweroff -f` in dom0 halts Mica and ends QEMU (qemu_exit and the
 # isa-debug-exit device); make then exits 0, or 1 if Mica halted on an error.
@@ -69,14 +74,12 @@ RUN_SMP ?= 2
 RUN_MEM ?= 3G
 RUN_DOM0_MEM ?= 512M
 RUN_DOM0 ?= ours
+RUN_GUEST ?= 1
 RUN_QEMU_ARGS = -accel tcg -cpu max -nographic -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=4 -smp $(RUN_SMP) -m $(RUN_MEM)
 # The hypervisor's command line (README.md lists the options) and dom0 Linux's.
 RUN_CMDLINE ?= dom0_mem=$(RUN_DOM0_MEM) dom0_vcpus=$(RUN_SMP)
 RUN_LINUX_CMDLINE ?= console=hvc0
-# RUN_TOOLS=1 (with our kernel) puts the toolstack in dom0: mica, mica-store and
-# mica-consoled (started by /init), our bzImage, a domU initramfs and /etc/mica/guest.cfg.
-RUN_TOOLS ?= 0
 
 run: setup
 	@$(MAKE) --no-print-directory all
@@ -92,16 +95,19 @@ run: setup
 			"the first build takes 5-10 minutes (later ones reuse it)."; \
 		kdir=$$(last python3 guest-linux-patches/build.py); \
 		kernel=$$kdir/vmlinux; \
-		tools=; \
-		if [ "$(RUN_TOOLS)" = 1 ]; then \
-			$(MAKE) --no-print-directory tools; \
-			domu=$$(last python3 dom0-tools/initramfs/build.py --role domU --no-workout); \
-			tools="--add build/tools/mica:/usr/bin/mica \
-				--add build/tools/mica-consoled:/usr/sbin/mica-consoled \
-				--add build/store/mica-store.static:/usr/sbin/mica-store \
-				--add $$kdir/bzImage:/boot/bzImage --add $$domu:/boot/domU.cpio.gz \
-				--add dom0-tools/mica/example-guest.cfg:/etc/mica/guest.cfg"; \
-		fi; \
+		case "$(RUN_GUEST)" in \
+		1) cfg=/etc/mica/auto/guest.cfg;; \
+		0) cfg=/etc/mica/guest.cfg;; \
+		*) echo "RUN_GUEST=$(RUN_GUEST): say 1 (dom0 and a guest) or 0 (dom0 alone)" >&2; \
+		   exit 2;; \
+		esac; \
+		$(MAKE) --no-print-directory tools; \
+		domu=$$(last python3 dom0-tools/initramfs/build.py --role domU --no-workout); \
+		tools="--add build/tools/mica:/usr/bin/mica \
+			--add build/tools/mica-consoled:/usr/sbin/mica-consoled \
+			--add build/store/mica-store.static:/usr/sbin/mica-store \
+			--add $$kdir/bzImage:/boot/bzImage --add $$domu:/boot/domU.cpio.gz \
+			--add dom0-tools/mica/example-guest.cfg:$$cfg"; \
 		image=$$(last python3 dom0-tools/initramfs/build.py $$tools); \
 	else \
 		echo "RUN_DOM0=$(RUN_DOM0): say ours (guest-linux-patches/build.py) or stock" >&2; \

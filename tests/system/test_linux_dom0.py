@@ -5,7 +5,8 @@ Our kernel (guest-linux-patches/build.py's ELF vmlinux) and Debian's stock amd64
 initramfs of dom0-tools/initramfs/build.py, in the machine the benchmarks' Mica system uses
 (tests/bench/systems.py: QEMU -smp 2 -m 3G; Mica `qemu_exit=0xf4 dom0_mem=512M
 dom0_vcpus=2`; the kernel with `console=hvc0` and the image as Multiboot modules), which is
-also what `make run` boots. `same_as_bench` and `make_run` check that the three agree.
+also what `make run` boots, with an initramfs of its own (the toolstack and a guest).
+`same_as_bench` and `make_run` check that the three agree.
 
 Every boot gets to the shell on hvc0 and types commands there: `echo`, /proc/xen/capabilities
 (control_d), /dev/xen, `nproc`, `date +%s` against the host clock, `sleep 5` timed on the host
@@ -281,8 +282,9 @@ MAKE_ENV = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")
 
 
 def make_run(t, what, make_args, session):
-    """Runs `make run MAKE_ARGS` as a person types it: session(vm, dom0) once the QEMU
-    command is printed, then `poweroff -f`, which must end make with status 0."""
+    """Runs `make run MAKE_ARGS` as a person types it: checks the QEMU command it prints,
+    then session(vm, dom0) at dom0's prompt, then `poweroff -f`, which must end make with
+    status 0."""
     argv = ["env", *(f"-u{v}" for v in MAKE_ENV), "setsid", "make", "--no-print-directory",
             "-C", str(REPO), "run", *make_args]
     vm = qemu.Qemu(argv, t.next_log()).start()
@@ -290,7 +292,10 @@ def make_run(t, what, make_args, session):
     try:
         # A cold kernel build comes first (5-10 minutes); cached it is a second.
         shown = vm.wait_for(r"^\+ (qemu-system-\S+ .*\.cpio\.gz')$", timeout=1800)[1]
-        session(vm, dom0, shown)
+        check_machine(dom0, shown)
+        vm.wait_for(USERSPACE_UP, timeout=BOOT_TIMEOUT)
+        vm.wait_for(r"^mica-init: toolstack up: mica-store, mica-consoled$", timeout=120)
+        session(vm, dom0)
         vm.sendline("poweroff -f")
         vm.wait_for(POWERED_OFF, timeout=120)
         status = vm.wait(60)
@@ -307,48 +312,75 @@ def make_run(t, what, make_args, session):
         raise TestFailure(what + ": " + "\n  ".join(dom0.problems) + f"\nlog: {vm.log_path}")
 
 
+def check_machine(dom0, shown):
+    """make run boots the machine, hypervisor command line and dom0 kernel of the tests
+    above and of the benchmarks (test_same_as_bench); its initramfs is its own (it carries
+    the toolstack and the guest), so only that path may differ."""
+    ran = shlex.split(shown)
+    image = ran[ran.index("-initrd") + 1].rsplit(",", 1)[-1] if "-initrd" in ran else "?"
+    cmdline, extra = mica_args(our_kernel().parent / "vmlinux", image)
+    expected = qemu.machine_args(kernel=ELF, append=cmdline, smp=SMP, memory=MEMORY,
+                                 extra=extra)
+    if "-kernel" in ran:
+        k = ran.index("-kernel") + 1
+        ran[k] = str((REPO / ran[k]).resolve())
+    expected[0] = os.path.basename(expected[0])
+    if ran != expected:
+        dom0.problems.append(f"make run ran {shlex.join(ran)}, expected "
+                             f"{shlex.join(expected)}")
+
+
+GUEST_LOG = "/var/log/mica/console/guest.log"
+GUEST_UP = "mica-init: domU userspace up"
+GUEST_PROMPT = r"mica-domU:/# $"
+# `mica list`: the guest with the example configuration's 256 MiB and 2 vCPUs, running or
+# blocked (not paused, shut down, crashed or dying).
+GUEST_LISTED = r"^guest +\d+ +256 +2 +[r-][b-]---- "
+
+
 def test_make_run(t):
-    """`make run` as a person types it: it prints the QEMU command (the same machine and
-    modules as the tests above), the shell answers, and `poweroff -f` ends make with
+    """`make run` as a person types it: the QEMU command is the tests' and the benchmarks'
+    machine; dom0's /init starts the toolstack, creates the default guest in the background
+    and prints how to use it; the guest reaches its user space without writing its console
+    on dom0's; `mica list` shows it running; `mica console guest` reaches its shell, a typed
+    command answers, Ctrl-] comes back to dom0's shell; `poweroff -f` ends make with
     status 0."""
-    def session(vm, dom0, shown):
-        kernel, image = ours()
-        cmdline, extra = mica_args(kernel, image)
-        expected = qemu.machine_args(kernel=ELF, append=cmdline, smp=SMP, memory=MEMORY,
-                                     extra=extra)
-        ran = shlex.split(shown)
-        if "-kernel" in ran:
-            k = ran.index("-kernel") + 1
-            ran[k] = str((REPO / ran[k]).resolve())
-        expected[0] = os.path.basename(expected[0])
-        if ran != expected:
-            dom0.problems.append(f"make run ran {shlex.join(ran)}, expected "
-                                 f"{shlex.join(expected)}")
-        vm.wait_for(USERSPACE_UP, timeout=BOOT_TIMEOUT)
+    def session(vm, dom0):
+        vm.wait_for(r"^The guest 'guest' is being created in the background", timeout=60)
+        vm.wait_for(r"^poweroff -f ends dom0, Mica and QEMU\.$", timeout=60)
         vm.wait_for(PROMPT, timeout=120)
-        dom0.expect("cat /proc/xen/capabilities", r"^control_d$", "xenfs capabilities")
+        dom0.expect(f"i=0; until grep -q '{GUEST_UP}' {GUEST_LOG} 2>/dev/null || "
+                    f"[ $i -ge 150 ]; do sleep 2; i=$((i+1)); done; grep -c '{GUEST_UP}' "
+                    f"{GUEST_LOG}", r"^1$", "the default guest reaches its user space")
+        if any(GUEST_UP in line for line in vm.lines):
+            dom0.problems.append("the guest's console output reached dom0's console")
+        dom0.expect("mica list", GUEST_LISTED, "mica list shows the guest running")
+        vm.sendline("mica console guest")
+        vm.wait_for(r"^Connected to the console of guest \(\d+\); Ctrl-\] detaches\.$")
+        vm.sendline("")
+        vm.wait_for(GUEST_PROMPT, timeout=60)
+        vm.sendline("echo typed $((6*7)) in $(hostname)")
+        vm.wait_for(r"^typed 42 in mica-domU$", timeout=60)
+        vm.send("\x1d")
+        vm.wait_for(PROMPT, timeout=60)
+        dom0.expect("hostname", r"^mica-dom0$", "Ctrl-] comes back to dom0's shell")
     make_run(t, "make run", [], session)
 
 
-def test_make_run_tools(t):
-    """`make run RUN_TOOLS=1`: dom0 starts mica-store and mica-consoled itself, and a person
-    at the prompt creates the example guest, sees it in `mica list`, reaches its console and
-    shuts it down with `mica shutdown -w`; then `poweroff -f` ends make with status 0."""
-    def session(vm, dom0, shown):
-        vm.wait_for(r"^mica-init: toolstack up: mica-store, mica-consoled; try mica create -c "
-                    r"/etc/mica/guest.cfg$", timeout=BOOT_TIMEOUT)
+def test_make_run_dom0_only(t):
+    """`make run RUN_GUEST=0`: the toolstack without a guest; at the prompt a person
+    creates the example guest, sees it in `mica list` and destroys it; then `poweroff -f`
+    ends make with status 0."""
+    def session(vm, dom0):
+        vm.wait_for(r"^No guest yet: mica create -c /etc/mica/guest\.cfg boots one",
+                    timeout=60)
         vm.wait_for(PROMPT, timeout=120)
-        dom0.expect("mica create /etc/mica/guest.cfg",
-                    r"^Created domain \d+ \(guest\): 128 MiB, 2 vCPUs", "mica create")
-        log = "/var/log/mica/console/guest.log"
-        dom0.expect(f"i=0; while [ $i -lt 100 ] && ! grep -q 'userspace up' {log}; do "
-                    f"sleep 2; i=$((i+1)); done; grep -c 'userspace up' {log}", r"^1$",
-                    "the guest reaches its user space")
-        dom0.expect("mica list guest", r"^guest +\d+ +128 +2 ", "mica list")
-        dom0.expect(r"printf 'echo typed $((6*7))\r\035' | mica console guest >/dev/null; "
-                    f"sleep 3; grep -c '^typed 42' {log}", r"^1$", "mica console")
-        dom0.expect("mica shutdown -w guest", r"guest \(\d+\) has shut down", "mica shutdown -w")
         status, out = dom0.run("mica list guest")
         if status != 1:
-            dom0.problems.append(f"the guest is still listed after shutdown -w: {out!r}")
-    make_run(t, "make run RUN_TOOLS=1", ["RUN_TOOLS=1"], session)
+            dom0.problems.append(f"RUN_GUEST=0 has a guest: {out!r}")
+        dom0.expect("mica create /etc/mica/guest.cfg",
+                    r"^Created domain \d+ \(guest\): 256 MiB, 2 vCPUs", "mica create")
+        dom0.expect("mica list guest", GUEST_LISTED, "mica list")
+        dom0.expect("mica destroy guest; mica list guest; echo listed $?", r"^listed 1$",
+                    "mica destroy")
+    make_run(t, "make run RUN_GUEST=0", ["RUN_GUEST=0"], session)

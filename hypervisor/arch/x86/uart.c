@@ -43,22 +43,34 @@ void uart_disable(void)
 	uart_port = 0;
 }
 
-static void uart_putc(char c)
+/*
+ * Waits for room in the transmitter for as long as it takes: QEMU's 16550
+ * keeps THR-empty clear while the host side of its serial line (a pipe or
+ * pty) is not being read, and a byte written then overwrites the oldest one
+ * in its FIFO, so giving up after a fixed number of polls lost whole blocks
+ * of output on a loaded host. A UART that goes away reads all ones (which
+ * includes THR-empty), so this cannot hang on a missing device; it is then
+ * no longer used. Returns false if the UART is gone.
+ */
+static bool uart_putc(char c)
 {
-	unsigned int spins = 0;
+	u8 lsr;
 
-	while (!(inb(uart_port + UART_LSR) & LSR_THR_EMPTY) && ++spins < 100000)
+	while (!((lsr = inb(uart_port + UART_LSR)) & LSR_THR_EMPTY))
 		cpu_relax();
+	if (lsr == 0xff) {
+		uart_port = 0;
+		return false;
+	}
 	outb(uart_port + UART_THR, (u8)c);
+	return true;
 }
 
 void arch_console_write(const char *s, size_t n)
 {
-	if (!uart_port)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			uart_putc('\r');
+	for (size_t i = 0; i < n && uart_port; i++) {
+		if (s[i] == '\n' && !uart_putc('\r'))
+			return;
 		uart_putc(s[i]);
 	}
 }
