@@ -11,7 +11,13 @@
  *
  * Guests come and go: the daemon watches @introduceDomain and
  * @releaseDomain and rescans the domain list on each event (and every few
- * seconds, in case one was missed). Single-threaded, one poll() loop.
+ * seconds, in case one was missed). It serves a domain while it exists,
+ * is not dying and is introduced to the store. Once it is not (the
+ * toolstack releases a domain from the store before destroying it), the
+ * daemon takes what is left in the output ring, unmaps the ring, closes
+ * the terminal and removes console/tty: the toolstack waits for that, so
+ * the domain's memory is no longer mapped in dom0 when it is destroyed.
+ * Single-threaded, one poll() loop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -257,11 +263,21 @@ fail:
 	return false;
 }
 
+static void service(struct daemon *d, struct guest *g);
+
+/* Stops serving d->g[i], after taking the last of its output; removes its console/tty. */
 static void detach(struct daemon *d, unsigned int i)
 {
-	say("domain %u (%s) is gone", d->g[i]->domid, d->g[i]->name);
-	guest_free(d, d->g[i]);
+	struct guest *g = d->g[i];
+	char path[96];
+
+	service(d, g);
+	say("domain %u (%s) is gone or released: no longer serving its console", g->domid,
+	    g->name);
+	snprintf(path, sizeof(path), "/local/domain/%u/console/tty", g->domid);
+	guest_free(d, g);
 	d->g[i] = d->g[--d->nr];
+	mica_xs_rm(d->xs, MICA_XS_NO_TX, path); /* gone already with a removed domain: fine */
 }
 
 /* Moves output from the ring to the log and the terminal, and input the other way. */
@@ -303,7 +319,13 @@ static struct guest *by_port(struct daemon *d, int port)
 	return NULL;
 }
 
-/* Matches the served guests to the domains that exist. */
+/* Introduced to the store; a store that cannot say counts as yes (keep serving). */
+static bool introduced(struct daemon *d, uint32_t domid)
+{
+	return mica_xs_is_introduced(d->xs, domid) != 0;
+}
+
+/* Matches the served guests to the domains that exist and the store knows. */
 static void rescan(struct daemon *d)
 {
 	struct xen_domctl_getdomaininfo *list;
@@ -317,7 +339,7 @@ static void rescan(struct daemon *d)
 		for (unsigned int k = 0; k < n && !alive; k++)
 			alive = list[k].domain == d->g[i]->domid &&
 				!(list[k].flags & XEN_DOMINF_dying);
-		if (alive)
+		if (alive && introduced(d, d->g[i]->domid))
 			i++;
 		else
 			detach(d, i);
@@ -329,7 +351,8 @@ static void rescan(struct daemon *d)
 			continue;
 		for (unsigned int i = 0; i < d->nr && !known; i++)
 			known = d->g[i]->domid == list[k].domain;
-		if (!known)
+		/* Not yet introduced: @introduceDomain brings us back; released: it is going. */
+		if (!known && introduced(d, list[k].domain))
 			attach(d, list[k].domain);
 	}
 	free(list);

@@ -15,6 +15,8 @@ bool quiet;
 
 /* How long destroy_and_forget waits for dom0's programs to drop a dying domain's frames. */
 #define DESTROY_WAIT_MS 10000
+/* How long it waits for mica-consoled to let go of a released domain's console. */
+#define CONSOLE_LET_GO_MS 5000
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
@@ -199,23 +201,51 @@ const char *shutdown_reason_name(uint32_t reason)
 	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "unknown";
 }
 
+/*
+ * Before the destroy hypercall, the store and the console daemon let go of
+ * the domain's ring pages, so that destruction completes at once: the
+ * store unmaps its ring when it releases the domain (and fires
+ * @releaseDomain); mica-consoled, seeing it released, takes the last of
+ * its output, unmaps the console ring and removes console/tty, which is
+ * waited for here (a daemon that does not answer in CONSOLE_LET_GO_MS
+ * leaves it to the retries of destroy_and_forget).
+ */
+static void rings_let_go(struct mica_xs *xs, uint32_t domid)
+{
+	int64_t deadline = now_ms() + CONSOLE_LET_GO_MS;
+	char *tty = store_read_dom(xs, domid, "console/tty");
+
+	mica_xs_release(xs, domid); /* -ENOENT if it was released already */
+	while (tty) {
+		struct timespec ts = { 0, 20 * 1000000L };
+
+		free(tty);
+		if (now_ms() > deadline)
+			break;
+		nanosleep(&ts, NULL);
+		tty = store_read_dom(xs, domid, "console/tty");
+	}
+}
+
 int destroy_and_forget(struct mica *m, struct mica_xs *xs, uint32_t domid)
 {
 	struct xen_domctl_getdomaininfo info;
 	int64_t deadline;
-	int rc = mica_domain_destroy(m, domid);
+	int rc;
 
+	if (xs)
+		rings_let_go(xs, domid);
+	rc = mica_domain_destroy(m, domid);
 	if (rc && rc != -ESRCH)
 		return rc;
-	if (xs) {
-		mica_xs_release(xs, domid); /* the store may already have noticed */
+	if (xs)
 		store_remove_domain(xs, domid);
-	}
 	/*
-	 * A frame of the domain still mapped in dom0 (the store's or the
-	 * console daemon's mapping of its rings, until they notice it die)
-	 * keeps it as a zombie: dying, listed, its id taken. Destroying it
-	 * again once they have let go finishes it.
+	 * A frame of the domain that something in dom0 still maps (a backend
+	 * that has not unmapped a ring or a data page yet: it lets go once
+	 * its device directories are gone; the hypervisor's log names the
+	 * grant) keeps it as a zombie: dying, listed, its id taken.
+	 * Destroying it again once they have let go finishes it.
 	 */
 	deadline = now_ms() + DESTROY_WAIT_MS;
 	while (!mica_domain_info(m, domid, &info)) {

@@ -357,6 +357,22 @@ int mica_xs_release(struct mica_xs *xs, uint32_t domid)
 	return request(xs, XS_RELEASE, 0, p, 1, NULL, NULL);
 }
 
+int mica_xs_is_introduced(struct mica_xs *xs, uint32_t domid)
+{
+	char d[16], *reply = NULL;
+	int rc;
+
+	snprintf(d, sizeof(d), "%u", domid);
+	struct xs_part p[] = { STR(d) };
+
+	rc = request(xs, XS_IS_DOMAIN_INTRODUCED, 0, p, 1, &reply, NULL);
+	if (rc)
+		return rc;
+	rc = reply && reply[0] == 'T';
+	free(reply);
+	return rc;
+}
+
 int mica_xs_watch(struct mica_xs *xs, const char *path, const char *token)
 {
 	struct xs_part p[] = { STR(path), STR(token) };

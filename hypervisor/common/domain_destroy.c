@@ -64,6 +64,7 @@
 #include <mica/frame.h>
 #include <mica/grant_table.h>
 #include <mica/hypercall.h>
+#include <mica/lib.h>
 #include <mica/memory.h>
 #include <mica/spinlock.h>
 #include <mica/sched.h>
@@ -178,12 +179,41 @@ static int release_shared_info(struct domain *d)
 	return 0;
 }
 
-/* Destruction cannot go on until another domain lets go of d's frames: 0, as on Xen. */
+/*
+ * Destruction cannot go on until another domain lets go of d's frames: 0,
+ * as on Xen. The warning names what holds on, as far as the hypervisor
+ * knows it: a grant of d that another domain still maps (a backend that
+ * has not unmapped it yet), else a mapping of the frame itself (a
+ * privileged domain's foreign mapping, made with mmu_update).
+ */
 static int zombie(struct domain *d, const char *what)
 {
-	pr_warn("d%u: %s still referenced by another domain; the domain stays until it is "
-		"destroyed again once that reference is gone", d->id, what);
+	domid_t by;
+	u32 ref;
+	u64 mfn;
+
+	if (grant_table_first_pinned(d, &ref, &by, &mfn))
+		pr_warn("d%u: %s still referenced: d%u still maps or copies its grant %u "
+			"(mfn %#llx); the domain stays, dying, until it is destroyed again once "
+			"d%u lets go", d->id, what, by, ref, (unsigned long long)mfn, by);
+	else
+		pr_warn("d%u: %s still referenced by a foreign mapping (mmu_update by a privileged "
+			"domain: the toolstack or a daemon in dom0); the domain stays, dying, until "
+			"it is destroyed again once it is unmapped", d->id, what);
 	return 0;
+}
+
+/* The zombie report for frames left on d's page list: the first of them and its count. */
+static int zombie_memory(struct domain *d)
+{
+	u32 idx = READ_ONCE(d->page_list_head);
+	char what[96];
+
+	if (idx == FRAME_NIL)
+		return zombie(d, "its memory is");
+	snprintf(what, sizeof(what), "its memory (first mfn %#llx, %u references) is",
+		 (unsigned long long)idx, READ_ONCE(frame_table[idx].count));
+	return zombie(d, what);
 }
 
 int domain_destroy(struct domain *d)
@@ -221,7 +251,7 @@ int domain_destroy(struct domain *d)
 		if (READ_ONCE(d->page_list_head) != FRAME_NIL) {
 			/* Another try goes over the list again from the start. */
 			page_list_rewind(d, STAGE_UNTYPE);
-			return zombie(d, "its memory is");
+			return zombie_memory(d);
 		}
 		d->destroy_stage = STAGE_TABLES;
 		/* fall through */

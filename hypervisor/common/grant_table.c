@@ -534,6 +534,28 @@ int grant_table_destroy(struct domain *d)
 	return 0;
 }
 
+bool grant_table_first_pinned(struct domain *d, u32 *ref, domid_t *by, u64 *mfn)
+{
+	struct grant_table *gt = d->grant;
+	bool found = false;
+
+	if (!gt)
+		return false;
+	spin_lock(&gt->lock);
+	for (u32 r = 0; r < nr_entries(gt) && !found; r++) {
+		const struct gnttab_active *act = active_of(gt, r);
+
+		if (act->pin) {
+			*ref = r;
+			*by = act->domid;
+			*mfn = act->frame;
+			found = true;
+		}
+	}
+	spin_unlock(&gt->lock);
+	return found;
+}
+
 /* ---- map_grant_ref ---- */
 
 static void map_one(struct domain *ld, struct gnttab_map_grant_ref *op)

@@ -147,7 +147,8 @@ def checks(log):
         ("free_memory_back", len(free) == 2 and free[0][1] == free[1][1]),
         ("blkback_survived", "blkback alive: yes" in log),
     ]
-    libpv = "\n".join(l for l in log.splitlines() if "blkfront-test:" in l)
+    # The libpv guests' console logs (their rings, served by mica-consoled).
+    libpv = section(log, "hostile's console") + section(log, "good's console")
     out += [
         ("libpv_frontend_connects", "blkfront-test: connected, 8192 sectors" in libpv),
         ("hostile_answers", all("blkfront-test: %s" % a in libpv for a in HOSTILE_ANSWERS)),
@@ -155,6 +156,8 @@ def checks(log):
          re.search(r"ring indices are impossible", bb)),
         ("hostile_all_checks", "hostile: all checks passed" in libpv),
         ("good_guest_served", "good: all checks passed" in libpv),
+        ("libpv_output_not_on_hypervisor_console",
+         not re.search(r"^\(d\d+\) blkfront-test:", log, re.M)),
     ]
     return out
 

@@ -9,7 +9,8 @@ tests/pvdrivers/rng/test-rng run by /init (mica.test=rng). In one boot:
     ones (past the page, zero length, bad op, ungranted, out-of-table and read-only
     grants: error responses), lies about its ring index (the backend closes the device
     and says why), reconnects, is served again, and disconnects with every grant
-    revoked; its PASS/FAIL lines are counted here;
+    revoked; its PASS/FAIL lines, from its console ring (mica-consoled's log, and
+    `mica console` attached from the start), are counted here;
   - refused attaches, and a device no backend serves (detach needs --force);
   - mica-rngback is still running at the end, and has forgotten both guests' devices.
 
@@ -25,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "cli"))
-from live import boot, build_tools, judge, last_line  # noqa: E402
+from live import boot, build_tools, judge, last_line, section  # noqa: E402
 
 LIVE = ROOT / "tests" / "pvdrivers" / "rng"
 OUT = ROOT / "build" / "pvdrivers"
@@ -61,14 +62,17 @@ def build():
 
 
 def checks(log):
-    # The guest writes to the hypervisor's console: its lines are "(dN) ..." in the serial
-    # log, sometimes right after a partial line of dom0's.
-    guest = "\n".join(m.group(1) for m in re.finditer(r"\(d\d+\) (.*?)\r?$", log, re.M))
+    # The guest writes to its console ring; mica-consoled's log of it is cat by the script.
+    guest = section(log, "rng's console")
+    attached = section(log, "mica console rng")
     rb = log.split("== rngback log", 1)[-1]
     free = re.findall(r"^free (before|after): (\d+)$", log, re.M)
     out = [("dom0_ran_the_script", "mica-test: rng exit 0" in log),
            ("no_hypervisor_failure", not re.search(r"PANIC|\*\*\* EXCEPTION", log)),
-           ("guest_finished", "rngtest: done, 0 failed" in guest)]
+           ("guest_finished", "rngtest: done, 0 failed" in guest),
+           ("mica_console_shows_the_guest", "Connected to the console of rng" in attached and
+            "rngtest: done, 0 failed" in attached),
+           ("not_on_hypervisor_console", not re.search(r"^\(d\d+\) .*rngtest", log, re.M))]
     for name in GUEST_CHECKS:
         out.append(("guest_" + name, re.search(r"^PASS %s$" % name, guest, re.M)))
     out += [

@@ -295,6 +295,8 @@ int mica_xs_tx_start(struct mica_xs *xs, uint32_t *tx);
 int mica_xs_tx_end(struct mica_xs *xs, uint32_t tx, bool commit);
 int mica_xs_introduce(struct mica_xs *xs, uint32_t domid, uint64_t store_mfn, uint32_t store_port);
 int mica_xs_release(struct mica_xs *xs, uint32_t domid);
+/* Whether the store has domid introduced (and not released): 1, 0, or -errno. */
+int mica_xs_is_introduced(struct mica_xs *xs, uint32_t domid);
 int mica_xs_watch(struct mica_xs *xs, const char *path, const char *token);
 int mica_xs_unwatch(struct mica_xs *xs, const char *path, const char *token);
 /*

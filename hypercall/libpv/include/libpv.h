@@ -8,7 +8,9 @@
  *
  * with events masked. Returning from main (or exit()) shuts the domain
  * down: status 0 powers it off, anything else reports a crash. printf and
- * the rest of stdio write to the hypervisor console (console_io).
+ * the rest of stdio write to the domain's console: the hypervisor console
+ * (console_io) for dom0, the console ring dom0's console daemon serves
+ * for a domU.
  *
  * The guest runs in guest kernel mode on vCPU 0; it may bring more vCPUs
  * up (pv_vcpu_start) and run code in guest user mode (pv_user_run). A
@@ -79,9 +81,24 @@ long pv_map_mfn(void *va, uint64_t mfn, uint64_t flags);
 
 /* --- console -------------------------------------------------------------- */
 
-/* Writes n bytes to the hypervisor console; returns the console_io result. */
+/*
+ * The domain's console: for a domU with a console ring in start_info
+ * (SIF_INITDOMAIN clear, console.domU.mfn and .evtchn set), that ring,
+ * which dom0's console daemon serves; for dom0, or a domU without one,
+ * the hypervisor console. pv_console_print writes n bytes ('\n' goes
+ * into the ring as "\r\n"), waiting while the ring is full; once the
+ * daemon has freed nothing for 5 s, what does not fit goes to the
+ * hypervisor console. Returns n, or the console_io error.
+ * pv_console_read takes up to n bytes of input without waiting: the
+ * count, 0 if none is there.
+ */
+long pv_console_print(const char *s, size_t n);
+long pv_console_read(char *buf, size_t n);
+/* True once libpv writes to a console ring rather than the hypervisor console. */
+bool pv_console_has_ring(void);
+/* Writes n bytes to the hypervisor console, whatever the domain; returns the console_io result. */
 long pv_console_write(const char *s, size_t n);
-/* printf-style output that never goes through stdio (safe in trap handlers). */
+/* printf-style output to the domain's console that never goes through stdio (safe in trap handlers). */
 void pv_printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* --- ending --------------------------------------------------------------- */

@@ -1,4 +1,4 @@
-/* The hypervisor console (console_io), and the ways a libpv domain ends. */
+/* The hypervisor console (console_io), printk, and the ways a libpv domain ends. */
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -18,7 +18,7 @@ static void vprintk(const char *fmt, va_list ap)
 		return;
 	if ((size_t)n >= sizeof(buf))
 		n = sizeof(buf) - 1;
-	pv_console_write(buf, (size_t)n);
+	pv_console_print(buf, (size_t)n);
 }
 
 void pv_printk(const char *fmt, ...)

@@ -16,6 +16,9 @@ void pv_traps_init(void);
 /* Called by every entry stub with the saved context. */
 void pv_trap_dispatch(struct pv_regs *regs);
 
+/* console_ring.c: a domU's console ring, if start_info names one (after shared_info). */
+void pv_console_ring_init(void);
+
 /* events.c: the 2-level upcall. */
 void pv_evtchn_upcall(void);
 

@@ -38,6 +38,7 @@ void pv_start(struct start_info *si)
 	pv_start_info = si;
 	pv_traps_init();
 	map_shared_info();
+	pv_console_ring_init();
 	/* Unbuffered: each printf is one console write, in order with pv_printk. */
 	setvbuf(stdout, NULL, _IONBF, 0);
 	setvbuf(stderr, NULL, _IONBF, 0);

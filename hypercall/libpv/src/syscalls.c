@@ -1,8 +1,9 @@
 /*
  * The system calls newlib needs, for a kernel with one console and no
- * files: stdout and stderr go to console_io, stdin reads console input
- * (dom0 only), the heap is a fixed region of .bss, and exit shuts the
- * domain down (status 0: poweroff; anything else: crash).
+ * files: stdout and stderr go to the domain's console and stdin reads
+ * its input (console_io for dom0, the console ring for a domU: see
+ * console_ring.c), the heap is a fixed region of .bss, and exit shuts
+ * the domain down (status 0: poweroff; anything else: crash).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +28,7 @@ int write(int fd, const void *buf, size_t n)
 		errno = EBADF;
 		return -1;
 	}
-	if (pv_console_write(buf, n) < 0) {
+	if (pv_console_print(buf, n) < 0) {
 		errno = EIO;
 		return -1;
 	}
@@ -42,7 +43,7 @@ int read(int fd, void *buf, size_t n)
 		errno = EBADF;
 		return -1;
 	}
-	rc = HYPERVISOR_console_io(CONSOLEIO_read, (pv_u32)n, buf);
+	rc = pv_console_read(buf, n);
 	return rc < 0 ? 0 : (int)rc; /* no console input: end of file */
 }
 

@@ -58,6 +58,14 @@ int grant_table_release(struct domain *d);
  */
 int grant_table_destroy(struct domain *d);
 
+/*
+ * For a report on why d cannot be destroyed yet: the lowest reference of
+ * d's table that another domain still pins (maps or copies), with that
+ * domain and the frame. true and the three set, or false if none is.
+ * Takes d's grant table lock; bounded by the table's size.
+ */
+bool grant_table_first_pinned(struct domain *d, u32 *ref, domid_t *by, u64 *mfn);
+
 /* ---- hooks the PV memory manager provides (arch/x86/pv/mm/grant_map.c) ---- */
 
 /*
