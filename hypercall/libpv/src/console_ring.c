@@ -30,6 +30,7 @@
 
 #define POLL_NS 10000000ULL        /* one wait for the daemon, at most */
 #define STALL_NS 5000000000ULL     /* no room for this long: the daemon is not reading */
+#define STALL_YIELDS 100000        /* the same without time (no shared_info): yields */
 #define NO_HOLDER 0xffffffffu
 
 static struct xencons_interface *ring;
@@ -96,7 +97,7 @@ static void wait_for_daemon(void)
  */
 static uint32_t out_room(uint32_t need)
 {
-	uint64_t since = 0;
+	uint64_t since = 0, waits = 0;
 
 	for (;;) {
 		uint32_t cons = __atomic_load_n(&ring->out_cons, __ATOMIC_ACQUIRE);
@@ -114,7 +115,7 @@ static uint32_t out_room(uint32_t need)
 		now = pv_time_ns();
 		if (!since)
 			since = now ? now : 1;
-		else if (now && now - since > STALL_NS) {
+		if (now ? now - since > STALL_NS : ++waits > STALL_YIELDS) {
 			stalled = true;
 			return 0;
 		}
