@@ -95,7 +95,7 @@ MANY_QUICK = 2
 # TCP stream). The streams are smaller than the disk: TCP through the PV drivers moves well
 # under 1 MB/s under TCG today (docs/benchmarks.md). The quick mode only shows that every
 # row runs.
-IO_FULL = (256, 500, 4)
+IO_FULL = (64, 500, 4)
 IO_QUICK = (4, 50, 1)
 
 
