@@ -36,6 +36,7 @@ KEY_CHARS = 16  # hex digits of the sha256 used in the directory name
 HOST_TOOLS = [
     ("make", "make"), ("gcc", "gcc"), ("ld", "binutils"), ("bison", "bison"),
     ("flex", "flex"), ("bc", "bc"), ("perl", "perl"), ("tar", "tar"), ("xz", "xz-utils"),
+    ("lz4", "lz4"),
 ]
 # objtool (built for UNWINDER_ORC and friends) links against libelf.
 HOST_HEADERS = [("/usr/include/gelf.h", "libelf-dev")]

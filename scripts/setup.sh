@@ -25,7 +25,7 @@ CORE_PACKAGES=(
 
 # Needed by later parts of the project. Extend these lists, one purpose per line.
 EXTRA_PACKAGES=(
-	linux-source-6.1 bc bison flex libelf-dev cpio xz-utils	# Linux 6.1 dom0/domU kernels
+	linux-source-6.1 bc bison flex libelf-dev cpio xz-utils lz4	# Linux 6.1 dom0/domU kernels
 	newlib-source						# C library for libpv guests
 	busybox-static libc6-dev				# dom0 initramfs (busybox, the static workout)
 	xenstore-utils						# Debian's xenstore clients against mica-store

@@ -7,16 +7,18 @@
 # make cli-test runs the tools' tests (python3 tests/cli/run.py)
 #
 # The kernel loader, the decompressors and the initial-layout arithmetic are
-# the hypervisor's own pure sources, compiled here for user space the way
-# tests/unit builds them for the host: with the names that clash with libc
+# the hypervisor's own pure sources (plus gzip, dom0-tools/kernel_image/),
+# compiled here for user space the way tests/unit builds them for the host: with the names that clash with libc
 # renamed, so they call the hypervisor's own string and formatting routines.
 
 MICA_DIR := dom0-tools/mica
 MICA_SRCS := $(wildcard $(MICA_DIR)/*.c)
 MICA_OBJS := $(patsubst $(MICA_DIR)/%.c,$(TOOLS_BUILD)/obj/mica/%.o,$(MICA_SRCS))
 
-# The hypervisor's pure sources the tools reuse (also listed in tests/cli/run.py).
+# The hypervisor's pure sources the tools reuse (also listed in tests/cli/run.py), and the
+# gzip decoder that only dom0 has, written the same way (dom0-tools/kernel_image/).
 HVPURE_SRCS := $(wildcard hypervisor/common/kernel_image/*.c) \
+	$(wildcard dom0-tools/kernel_image/*.c) \
 	hypervisor/arch/x86/pv/dom0_layout.c \
 	hypervisor/common/lib/string.c hypervisor/common/lib/vsnprintf.c
 HVPURE_OBJS := $(patsubst %.c,$(TOOLS_BUILD)/obj/hvpure/%.o,$(HVPURE_SRCS))
@@ -40,7 +42,8 @@ $(TOOLS_BUILD)/obj/hvpure/%.o: %.c
 
 $(TOOLS_BUILD)/obj/mica/%.o: $(MICA_DIR)/%.c
 	@mkdir -p $(@D)
-	$(TOOLS_CC) $(TOOLS_CFLAGS) -Ihypervisor/include -I$(MICA_DIR) -c $< -o $@
+	$(TOOLS_CC) $(TOOLS_CFLAGS) -Ihypervisor/include -I$(MICA_DIR) -Idom0-tools/kernel_image \
+		-c $< -o $@
 
 $(TOOLS_BUILD)/mica: $(MICA_OBJS) $(HVPURE_OBJS) $(LIBMICA)
 	$(TOOLS_CC) $(TOOLS_LDFLAGS) -o $@ $(MICA_OBJS) $(HVPURE_OBJS) $(LIBMICA)

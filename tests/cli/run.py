@@ -18,7 +18,7 @@ Two parts, one `N passed, N failed` line for both:
 2. The real programs: `make tools` (static, as they go into dom0's
    initramfs), then command lines run against them with no hypervisor and
    no store (CASES below): help, usage errors, configuration errors, the
-   dry run on a fabricated kernel, and what `list` says outside dom0.
+   dry run on a fabricated kernel (ELF, gzip bzImage), and what `list` says outside dom0.
 
 3. tests/cli/live.py: the tools on a live dom0 under QEMU, Linux guests of our
    kernel and Debian's cloud kernel managed through their whole life (one boot,
@@ -27,7 +27,9 @@ Two parts, one `N passed, N failed` line for both:
 usage: tests/cli/run.py [--cc CC] [-j N] [--no-live] [test_name ...]
 """
 import argparse
+import bz2
 import concurrent.futures
+import gzip
 import os
 import re
 import shutil
@@ -49,7 +51,7 @@ SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
 COMMON = ["-std=gnu11", "-g", "-O1", "-fno-omit-frame-pointer"] + SANITIZE + [
     "-Wall", "-Wextra", "-Werror", "-Wshadow", "-Ihypercall/include", "-Ipvdrivers/include"]
 TOOL_FLAGS = ["-D_GNU_SOURCE", "-Wmissing-prototypes", "-Ihypercall/libmica/include",
-              "-Ihypercall/libmica", "-Ihypervisor/include", "-Idom0-tools/mica",
+              "-Ihypercall/libmica", "-Ihypervisor/include", "-Idom0-tools/mica", "-Idom0-tools/kernel_image",
               "-Idom0-tools/consoled", "-Ipvdrivers/lib/include", "-Ipvdrivers/lib",
               "-Ipvdrivers/blkback", "-Ipvdrivers/netback", "-Ipvdrivers/rngback", "-Itests/unit", "-I" + TEST_DIR]
 HV_FLAGS = ["-Wno-unused-parameter", "-Wno-maybe-uninitialized", "-fno-builtin",
@@ -168,6 +170,23 @@ def fab_kernel(path, hypercall_page=False):
         f.write(img)
 
 
+def fab_bzimage(path, elf_path, compress):
+    """A bzImage (boot protocol 2.15) around the ELF at elf_path, its payload made by
+    compress(bytes). Only the fields a PV loader reads are set."""
+    with open(elf_path, "rb") as f:
+        elf = f.read()
+    payload = compress(elf)
+    if payload[:2] != b"\x1f\x8b":  # every compressor but gzip gets the size appended
+        payload += struct.pack("<I", len(elf))
+    setup = bytearray(5 * 512)
+    setup[0x1F1] = 4
+    struct.pack_into("<H", setup, 0x1FE, 0xAA55)
+    struct.pack_into("<4sH", setup, 0x202, b"HdrS", 0x020F)
+    struct.pack_into("<II", setup, 0x248, 0, len(payload))
+    with open(path, "wb") as f:
+        f.write(bytes(setup) + payload)
+
+
 # (name, argv after "mica", exit status, regex that stdout+stderr must match)
 CASES = [
     ("help", ["--help"], 0, r"usage: mica \[-q\] COMMAND.*create .*vcpu-list"),
@@ -190,6 +209,10 @@ CASES = [
      r"good.cfg is good; mica would create:.*name      tiny.*store 0x1004, console 0x1005"),
     ("create_dry_run_json", ["create", "-n", "--json", "{tmp}/good.cfg"], 0,
      r"\"name\": \"tiny\".*\"store_pfn\": 4100.*\"p2m_va\": \"0x8000000000\""),
+    ("create_gzip_bzimage", ["create", "-n", "{tmp}/gzip.cfg"], 0,
+     r"kernel    {tmp}/kernel.gz \(bzImage \(gzip\), "),
+    ("create_bzip2_bzimage", ["create", "-n", "{tmp}/bzip2.cfg"], 1,
+     r"the bzImage is compressed with bzip2; mica accepts gzip, xz and lz4 bzImages"),
     ("create_too_small", ["create", "-n", "{tmp}/small.cfg"], 1,
      r"small.cfg:3: memory: 16 MiB is too small for this guest: .* need at least \d+ MiB"),
     ("list_outside_dom0", ["list"], 1, r"cannot open /dev/xen/privcmd.*run mica in dom0"),
@@ -205,6 +228,8 @@ CONFIGS = {
     "unknown.cfg": 'name = "tiny"\nkernel = "{tmp}/kernel"\nmemroy = 64\n',
     "badvalue.cfg": 'name = "tiny"\nkernel = "{tmp}/kernel"\nmemory = 64\nvcpus = "two"\n',
     "nokernel.cfg": 'name = "tiny"\nkernel = "/nonexistent/vmlinuz"\n',
+    "gzip.cfg": 'name = "tiny"\nkernel = "{tmp}/kernel.gz"\nmemory = 32\n',
+    "bzip2.cfg": 'name = "tiny"\nkernel = "{tmp}/kernel.bz2"\nmemory = 32\n',
 }
 
 
@@ -231,6 +256,9 @@ def program_tests():
             passed += 1
     with tempfile.TemporaryDirectory(prefix="mica-cli-") as tmp:
         fab_kernel(os.path.join(tmp, "kernel"))
+        fab_bzimage(os.path.join(tmp, "kernel.gz"), os.path.join(tmp, "kernel"),
+                    lambda b: gzip.compress(b, mtime=0))
+        fab_bzimage(os.path.join(tmp, "kernel.bz2"), os.path.join(tmp, "kernel"), bz2.compress)
         for name, text in CONFIGS.items():
             with open(os.path.join(tmp, name), "w") as f:
                 f.write(text.replace("{tmp}", tmp))

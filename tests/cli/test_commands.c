@@ -16,10 +16,11 @@
 /* tool-sources: hypercall/libmica/xs_msg.c */
 /* hv-sources: hypervisor/arch/x86/pv/dom0_layout.c hypervisor/common/kernel_image/elf_xen.c */
 /* hv-sources: hypervisor/common/kernel_image/xen_notes.c hypervisor/common/kernel_image/report.c */
-/* hv-sources: hypervisor/common/kernel_image/bzimage.c hypervisor/common/kernel_image/inflate.c */
-/* hv-sources: hypervisor/common/kernel_image/gunzip.c hypervisor/common/kernel_image/xz.c */
+/* hv-sources: hypervisor/common/kernel_image/bzimage.c dom0-tools/kernel_image/inflate.c */
+/* hv-sources: dom0-tools/kernel_image/gunzip.c hypervisor/common/kernel_image/xz.c */
 /* hv-sources: hypervisor/common/kernel_image/lzma2.c hypervisor/common/kernel_image/bcj_x86.c */
 /* hv-sources: hypervisor/common/kernel_image/lz4.c hypervisor/common/kernel_image/crc.c */
+/* hv-sources: dom0-tools/kernel_image/bzimage_gzip.c */
 /* hv-sources: hypervisor/common/lib/string.c hypervisor/common/lib/vsnprintf.c */
 #include "kimg_fab.h"
 

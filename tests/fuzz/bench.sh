@@ -16,13 +16,13 @@ CC=${CC_BENCH:-clang}
 OUT=build/fuzz/bench
 RENAMED="memset memcpy memmove memcmp strlen strnlen strcmp strncmp strchr strlcpy vsnprintf snprintf"
 CFLAGS="-std=gnu11 -O2 -g -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow
-	-Wno-unused-parameter -Ihypervisor/include"
+	-Wno-unused-parameter -Ihypervisor/include -Ihypercall/include"
 REAL="-fno-builtin"
 for n in $RENAMED; do REAL="$REAL -D$n=mica_$n"; done
 
 mkdir -p "$OUT"
 objs=""
-for s in hypervisor/common/kernel_image/*.c hypervisor/common/lib/string.c \
+for s in hypervisor/common/kernel_image/*.c dom0-tools/kernel_image/*.c hypervisor/common/lib/string.c \
 	hypervisor/common/lib/vsnprintf.c; do
 	o="$OUT/$(basename "$s" .c).o"
 	# shellcheck disable=SC2086

@@ -1,12 +1,13 @@
-/* libFuzzer target: gunzip and raw inflate on arbitrary bytes. */
+/* libFuzzer target: gunzip and raw inflate (dom0-tools/kernel_image) on arbitrary bytes. */
 #pragma GCC visibility push(default)
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #pragma GCC visibility pop
 
-#include <mica/decompress.h>
 #include <mica/errno.h>
+
+#include "../../dom0-tools/kernel_image/gzip.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #   TARGET      elf_xen gunzip xz lz4 bzimage (default: all)
 #
 # The targets compile the real hypervisor sources (hypervisor/common/kernel_image/ and
-# common/lib/) for the host, with the library names that clash with libc renamed as the unit
+# common/lib/) and dom0's gzip decoder (dom0-tools/kernel_image/) for the host, with the library names that clash with libc renamed as the unit
 # tests do. Binaries: build/fuzz/fuzz_TARGET. Corpora grow in build/fuzz/corpus/TARGET/ and
 # start from seeds made by tests/fuzz/make_seeds.py (build/fuzz/seeds/). A crash, leak,
 # sanitizer report or timeout leaves its input in build/fuzz/artifacts/; reproduce it with
@@ -34,10 +34,10 @@ OUT=build/fuzz
 RENAMED="memset memcpy memmove memcmp strlen strnlen strcmp strncmp strchr strlcpy vsnprintf snprintf"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -Wmissing-prototypes
-	-Wshadow -Wno-unused-parameter -Ihypervisor/include"
+	-Wshadow -Wno-unused-parameter -Ihypervisor/include -Ihypercall/include"
 REAL="-fno-builtin"
 for n in $RENAMED; do REAL="$REAL -D$n=mica_$n"; done
-SRCS="$(ls hypervisor/common/kernel_image/*.c) hypervisor/common/lib/string.c
+SRCS="$(ls hypervisor/common/kernel_image/*.c dom0-tools/kernel_image/*.c) hypervisor/common/lib/string.c
 	hypervisor/common/lib/vsnprintf.c"
 
 if ! command -v "$CC" >/dev/null; then

@@ -243,17 +243,24 @@ def bad_module(t, kind):
         return probe("NO_XEN_NOTES")
     if kind == "not_dom0":
         return probe("NOT_DOM0")
+    data = bytearray((linux_kernel() / "bzImage").read_bytes())
+    off, length = payload_place(data)
     if kind == "bad_bzimage":
-        data = bytearray((linux_kernel() / "bzImage").read_bytes())
-        setup = ((data[0x1F1] or 4) + 1) * 512
-        off = setup + struct.unpack_from("<I", data, 0x248)[0]
-        length = struct.unpack_from("<I", data, 0x24C)[0]
-        for i in range(off + length // 2, off + length // 2 + 64):
-            data[i] ^= 0x5A
+        # Our kernel's payload is an LZ4 legacy frame, which has no checksum: damage the first
+        # block's length (after the 4-byte magic) so that the block runs past the payload.
+        assert data[off:off + 4] == LZ4_LEGACY_MAGIC, "our bzImage is lz4 (mica.config)"
+        struct.pack_into("<I", data, off + 4, 0x7FFFFFF0)
         path = d / "bzImage.damaged"
-        path.write_bytes(bytes(data))
-        return path
-    raise ValueError(kind)
+    elif kind == "gzip_bzimage":
+        # The same setup header around a gzip payload, which only the mica CLI decodes.
+        payload = gzip.compress(b"not a kernel" * 100, mtime=0)
+        struct.pack_into("<I", data, 0x24C, len(payload))
+        data[off:] = payload
+        path = d / "bzImage.gzip"
+    else:
+        raise ValueError(kind)
+    path.write_bytes(bytes(data))
+    return path
 
 
 BAD_MODULES = {
@@ -263,6 +270,8 @@ BAD_MODULES = {
     "no_notes": r"not a Xen PV kernel: no Xen ELF notes; build it with CONFIG_XEN_PV$",
     "not_dom0": r"its SUPPORTED_FEATURES note lacks XENFEAT_dom0, so it cannot run as dom0; "
                 r"build it with CONFIG_XEN_PV_DOM0$",
+    "gzip_bzimage": r"bzImage compressed with gzip; the hypervisor decodes xz and lz4 \(as "
+                    r"Debian's kernels use\): give an xz or lz4 bzImage, or the ELF vmlinux$",
     "bad_bzimage": None,
 }
 
@@ -271,7 +280,7 @@ BAD_MODULES = {
 def test_bad_module(t, kind):
     """A module that cannot be dom0 stops the boot with one clear error."""
     if kind == "bad_bzimage":
-        error = log_line("E", r"dom0 kernel: decompressing its gzip payload failed: .+; the "
+        error = log_line("E", r"dom0 kernel: decompressing its lz4 payload failed: .+; the "
                               r"bzImage is damaged$")
     else:
         error = refused(BAD_MODULES[kind])
@@ -309,19 +318,36 @@ def debian_kernel():
     return _cache_dir("stock.py", "dom0")
 
 
+LZ4_LEGACY_MAGIC = b"\x02\x21\x4c\x18"
+
+
+def setup_bytes(data):
+    """Bytes before a bzImage's protected-mode code: the setup sectors and the boot sector."""
+    return ((data[0x1F1] or 4) + 1) * 512
+
+
+def payload_place(data):
+    """(offset, length) of a bzImage's compressed payload (boot protocol 2.08+)."""
+    off, length = struct.unpack_from("<II", data, 0x248)
+    return setup_bytes(data) + off, length
+
+
 def elf_of(path):
-    """The ELF vmlinux inside a vmlinux or bzImage file, and the compressor's name."""
+    """The ELF vmlinux inside a vmlinux or bzImage file, and the compressor's name. The build
+    appends the decompressed size to every payload but gzip's, so the xz and lz4 decoders get
+    the payload without its last four bytes."""
     data = path.read_bytes()
     if data[:4] == b"\x7fELF":
         return data, None
-    setup = ((data[0x1F1] or 4) + 1) * 512
-    off = setup + struct.unpack_from("<I", data, 0x248)[0]
-    payload = data[off:off + struct.unpack_from("<I", data, 0x24C)[0]]
-    if payload[:2] == b"\x1f\x8b":
-        return gzip.decompress(payload), "gzip"
+    off, length = payload_place(data)
+    payload = data[off:off + length]
     if payload[:6] == b"\xfd7zXZ\x00":
-        # The kernel appends the decompressed size after the stream.
-        return lzma.LZMADecompressor(lzma.FORMAT_XZ).decompress(payload), "xz"
+        return lzma.LZMADecompressor(lzma.FORMAT_XZ).decompress(payload[:-4]), "xz"
+    if payload[:4] == LZ4_LEGACY_MAGIC:
+        proc = subprocess.run(["lz4", "-dc"], input=payload[:-4], capture_output=True)
+        if proc.returncode:
+            raise TestFailure(f"{path}: lz4 -dc failed: {proc.stderr.decode()[-500:]}")
+        return proc.stdout, "lz4"
     raise TestFailure(f"{path}: unknown bzImage payload {payload[:4].hex()}")
 
 
@@ -374,7 +400,7 @@ LINUX = {"vmlinux": "512M", "bzImage": "512M", "debian": "768M"}
 
 @params(*LINUX)
 def test_linux(t, image):
-    """Linux images load: ours as vmlinux (with an initrd) and as a gzip bzImage,
+    """Linux images load: ours as vmlinux (with an initrd) and as an lz4 bzImage,
     Debian's stock vmlinuz (xz). The summary names the image, the ENTRY note, and
     the layout computed independently here from the image's headers. What Linux
     does after its first instruction is not checked here."""

@@ -1,12 +1,13 @@
-/* Unit tests for CRC32/CRC64, DEFLATE and gzip (hypervisor/common/kernel_image). */
-/* unit-sources: hypervisor/common/kernel_image/inflate.c hypervisor/common/kernel_image/gunzip.c */
+/* Unit tests for CRC32/CRC64 (hypervisor/common/kernel_image), DEFLATE and gzip (dom0-tools/kernel_image). */
+/* unit-sources: dom0-tools/kernel_image/inflate.c dom0-tools/kernel_image/gunzip.c */
 /* unit-sources: hypervisor/common/kernel_image/crc.c hypervisor/common/kernel_image/report.c */
 /* unit-sources: hypervisor/common/lib/string.c hypervisor/common/lib/vsnprintf.c */
 #include "kimg_util.h"
 
 #include <mica/crc.h>
-#include <mica/decompress.h>
 #include <mica/errno.h>
+
+#include "../../dom0-tools/kernel_image/gzip.h"
 
 static uint64_t work[GUNZIP_WORK_SIZE / 8];
 

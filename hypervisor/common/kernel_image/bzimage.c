@@ -11,6 +11,8 @@
  * only takes the compressed vmlinux out. The payload's last four bytes
  * are the decompressed size, little-endian; for gzip they are the stream's
  * own ISIZE, for every other compressor the kernel build appends them.
+ * Only xz and lz4 are decoded here; the mica CLI in dom0 adds gzip
+ * (dom0-tools/kernel_image/gunzip.c).
  */
 #define HDR_SETUP_SECTS 0x1f1
 #define HDR_BOOT_FLAG 0x1fe   /* 0xAA55 */
@@ -38,6 +40,15 @@ static const struct comp_magic magics[] = {
 	{ KIMG_COMP_LZO, "lzo", 4, { 0x89, 'L', 'Z', 'O' } },
 	{ KIMG_COMP_ZSTD, "zstd", 4, { 0x28, 0xb5, 0x2f, 0xfd } },
 };
+
+/* Refuses a payload the hypervisor does not decode, saying which ones it does. */
+static int unsupported(const struct bzimage_info *info, struct kimg_err *err)
+{
+	return kimg_fail(err, -EOPNOTSUPP,
+			 "bzImage compressed with %s; the hypervisor decodes xz and lz4 (as Debian's "
+			 "kernels use): give an xz or lz4 bzImage, or the ELF vmlinux",
+			 info->comp_name);
+}
 
 bool bzimage_detect(const void *image, size_t size)
 {
@@ -86,7 +97,6 @@ int bzimage_parse(const void *image, size_t size, struct bzimage_info *info,
 			break;
 		}
 	switch (info->comp) {
-	case KIMG_COMP_GZIP:
 	case KIMG_COMP_XZ:
 	case KIMG_COMP_LZ4:
 		return 0;
@@ -95,43 +105,25 @@ int bzimage_parse(const void *image, size_t size, struct bzimage_info *info,
 				 "bzImage payload has an unknown format (starts %02x %02x %02x %02x)",
 				 payload[0], payload[1], payload[2], payload[3]);
 	default:
-		return kimg_fail(err, -EOPNOTSUPP,
-				 "bzImage compressed with %s; Mica supports gzip, xz and lz4",
-				 info->comp_name);
+		return unsupported(info, err);
 	}
 }
 
-int bzimage_decompress(const void *image, size_t size, const struct bzimage_info *info,
-		       void *out, size_t out_size, void *work, size_t work_size,
-		       struct kimg_err *err)
+int bzimage_payload_check(const void *image, size_t size, const struct bzimage_info *info,
+			  size_t out_size, struct kimg_err *err)
 {
-	const u8 *payload = (const u8 *)image + info->payload_offset;
-	size_t len = info->payload_length, produced = 0;
-	int ret;
-
-	if (info->payload_offset > size || len > size - info->payload_offset || len < MIN_PAYLOAD)
+	if (info->payload_offset > size || info->payload_length > size - info->payload_offset ||
+	    info->payload_length < MIN_PAYLOAD)
 		return kimg_fail(err, -EINVAL, "bzImage payload outside the image");
-	if (info->comp != KIMG_COMP_GZIP && info->comp != KIMG_COMP_XZ &&
-	    info->comp != KIMG_COMP_LZ4)
-		return kimg_fail(err, -EOPNOTSUPP,
-				 "bzImage compressed with %s; Mica supports gzip, xz and lz4",
-				 info->comp_name ? info->comp_name : "an unknown compressor");
 	if (out_size < info->decompressed_size)
 		return kimg_fail(err, -ENOSPC, "bzImage: output buffer of %zu bytes, %u needed",
 				 out_size, info->decompressed_size);
-	out_size = info->decompressed_size;
+	return 0;
+}
 
-	switch (info->comp) {
-	case KIMG_COMP_GZIP:
-		ret = gunzip(payload, len, out, out_size, &produced, work, work_size, err);
-		break;
-	case KIMG_COMP_XZ:
-		ret = xz_decode(payload, len - 4, out, out_size, &produced, work, work_size, err);
-		break;
-	default: /* KIMG_COMP_LZ4 */
-		ret = lz4_legacy_decode(payload, len - 4, out, out_size, &produced, err);
-		break;
-	}
+int bzimage_output_check(const struct bzimage_info *info, int ret, size_t produced,
+			 struct kimg_err *err)
+{
 	if (ret == -ENOSPC)
 		return kimg_fail(err, -EINVAL,
 				 "bzImage payload decompresses to more than the %u bytes its trailer says",
@@ -143,4 +135,26 @@ int bzimage_decompress(const void *image, size_t size, const struct bzimage_info
 				 "bzImage payload decompresses to %zu bytes, its trailer says %u",
 				 produced, info->decompressed_size);
 	return 0;
+}
+
+int bzimage_decompress(const void *image, size_t size, const struct bzimage_info *info,
+		       void *out, size_t out_size, void *work, size_t work_size,
+		       struct kimg_err *err)
+{
+	const u8 *payload = (const u8 *)image + info->payload_offset;
+	size_t len, produced = 0;
+	int ret;
+
+	if (info->comp != KIMG_COMP_XZ && info->comp != KIMG_COMP_LZ4)
+		return unsupported(info, err);
+	ret = bzimage_payload_check(image, size, info, out_size, err);
+	if (ret)
+		return ret;
+	len = info->payload_length - 4; /* without the size trailer the build appended */
+	if (info->comp == KIMG_COMP_XZ)
+		ret = xz_decode(payload, len, out, info->decompressed_size, &produced, work,
+				work_size, err);
+	else
+		ret = lz4_legacy_decode(payload, len, out, info->decompressed_size, &produced, err);
+	return bzimage_output_check(info, ret, produced, err);
 }

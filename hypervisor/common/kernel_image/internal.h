@@ -29,20 +29,17 @@ static inline u64 get_le64(const u8 *p)
 	return (u64)get_le32(p) | (u64)get_le32(p + 4) << 32;
 }
 
-/* The Huffman tables of a DEFLATE decoder (inflate.c); gunzip embeds them in its work area. */
-struct inflate_tables;
-#define INFLATE_TABLES_SIZE 8192
-
 /*
- * Decodes one raw DEFLATE stream from in[0..in_len) into out, starting at
- * out[*out_pos] and never writing at or past out[out_size]. Matches may
- * reach back to out[win_start] but not before it. On return *out_pos is
- * the end of the output and *in_used the bytes the stream took (rounded
- * up to a whole byte). Returns 0 or -EINVAL / -ENOSPC.
+ * The checks bzimage_decompress makes around its decoder, for a decoder
+ * elsewhere (the CLI's gzip): the payload inside image[0..size) and out_size
+ * at least the decompressed size (-EINVAL, -ENOSPC); then the decoder's
+ * result ret and output length against the size trailer (an overrun
+ * becomes -EINVAL). Each returns 0 or a negative errno.
  */
-int inflate_stream(struct inflate_tables *t, const u8 *in, size_t in_len, size_t *in_used,
-		   u8 *out, size_t out_size, size_t win_start, size_t *out_pos,
-		   struct kimg_err *err);
+int bzimage_payload_check(const void *image, size_t size, const struct bzimage_info *info,
+			  size_t out_size, struct kimg_err *err);
+int bzimage_output_check(const struct bzimage_info *info, int ret, size_t produced,
+			 struct kimg_err *err);
 
 /* LZMA2 decoder state: probabilities and the coder's registers (lzma2.c). */
 struct lzma2_dec;

@@ -1,4 +1,4 @@
-/* One-shot decompressors for kernel payloads: gzip (DEFLATE), xz (LZMA2 + x86 BCJ), LZ4 legacy. */
+/* One-shot decompressors for kernel payloads: xz (LZMA2 + x86 BCJ) and LZ4 legacy. */
 #ifndef MICA_DECOMPRESS_H
 #define MICA_DECOMPRESS_H
 
@@ -8,14 +8,14 @@
 /*
  * Each decoder takes the whole compressed input and writes into a caller's
  * output buffer, which also serves as the decoder's window: no allocation,
- * no global state, no copy of the history. Work memory (Huffman tables,
- * LZMA probabilities, CRC tables) comes from the caller, aligned to 8.
+ * no global state, no copy of the history. Work memory (LZMA
+ * probabilities, CRC tables) comes from the caller, aligned to 8.
  *
- * The whole input must be consumed: after the last gzip member or xz
- * stream (several are allowed, and xz stream padding) any byte is an
- * error. *out_len gets the number of bytes produced (also on failure, for
- * diagnosis; the contents are then unspecified). Every stream's checks
- * (CRC32, ISIZE, CRC64, index) are verified. Errors: -EINVAL (corrupt or
+ * The whole input must be consumed: after the last xz stream (several
+ * are allowed, and stream padding) any byte is an error. *out_len gets
+ * the number of bytes produced (also on failure, for diagnosis; the
+ * contents are then unspecified). Every stream's checks (CRC32, CRC64,
+ * index) are verified. Errors: -EINVAL (corrupt or
  * truncated input), -ENOSPC (output larger than out_size), -EOPNOTSUPP
  * (a valid but unsupported feature, e.g. an xz SHA-256 check or a filter
  * other than x86 BCJ and LZMA2), -EFAULT (work memory too small or
@@ -26,20 +26,11 @@
  * for every 10 or so input bytes, so a hostile 8 MiB .xz can cost ~20 GiB
  * of stores (seconds on the host). Only dom0's kernel, from the boot
  * loader, is decoded in the hypervisor; other guests' are decoded by the
- * toolstack in dom0.
+ * toolstack in dom0 (which also decodes gzip: dom0-tools/kernel_image/).
  */
 
-#define GUNZIP_WORK_SIZE KiB(24)
 #define XZ_WORK_SIZE KiB(64)
 #define KIMG_WORK_SIZE XZ_WORK_SIZE /* enough for every decoder here */
-
-/* Decodes a gzip file (RFC 1952), one or more members, each with CRC32 and ISIZE checked. */
-int gunzip(const void *in, size_t in_len, void *out, size_t out_size, size_t *out_len,
-	   void *work, size_t work_size, struct kimg_err *err);
-
-/* Decodes a raw DEFLATE stream (RFC 1951) that must end exactly at in_len. Work as for gunzip. */
-int inflate(const void *in, size_t in_len, void *out, size_t out_size, size_t *out_len,
-	    void *work, size_t work_size, struct kimg_err *err);
 
 /*
  * Decodes an .xz file: one or more streams with stream padding, each

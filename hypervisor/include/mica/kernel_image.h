@@ -161,7 +161,7 @@ bool bzimage_detect(const void *image, size_t size);
  * Reads a bzImage's setup header and locates and identifies its payload.
  * Returns 0, -EINVAL (not a bzImage, protocol older than 2.08, payload
  * outside the file or too short), or -EOPNOTSUPP (a compressor other
- * than gzip, xz and lz4; info is still filled then).
+ * than xz and lz4, gzip included; info is still filled then).
  */
 int bzimage_parse(const void *image, size_t size, struct bzimage_info *info,
 		  struct kimg_err *err);

@@ -4,7 +4,8 @@
 #include <mica/errno.h>
 #include <mica/lib.h>
 
-#include "internal.h"
+#include "../../hypervisor/common/kernel_image/internal.h"
+#include "gzip.h"
 
 #define FTEXT 0x01
 #define FHCRC 0x02
@@ -19,6 +20,7 @@ struct gunzip_work {
 };
 
 _Static_assert(sizeof(struct gunzip_work) <= GUNZIP_WORK_SIZE, "GUNZIP_WORK_SIZE");
+_Static_assert(GUNZIP_WORK_SIZE <= KIMG_WORK_SIZE, "callers give KIMG_WORK_SIZE for every payload");
 
 /* Skips a NUL-terminated field at in[*pos]; false if the input ends first. */
 static bool skip_string(const u8 *in, size_t len, size_t *pos)

@@ -1,9 +1,9 @@
 /* DEFLATE decoding (RFC 1951) into a caller's buffer, which is also the window. */
-#include <mica/decompress.h>
 #include <mica/errno.h>
 #include <mica/lib.h>
 
-#include "internal.h"
+#include "../../hypervisor/common/kernel_image/internal.h"
+#include "gzip.h"
 
 /*
  * Theory of operation. Input bits are read LSB first from a 64-bit
