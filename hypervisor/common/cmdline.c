@@ -115,12 +115,6 @@ static bool apply(const char *name, const char *value, const struct param *p,
 		}
 		strlcpy(p->var, value, p->var_size);
 		return true;
-	case PARAM_CUSTOM:
-		if (p->fn(value) < 0) {
-			warnf(warn, "option '%s': invalid value '%s'", name, value ? value : "");
-			return false;
-		}
-		return true;
 	}
 	return false;
 }

@@ -3,21 +3,40 @@
 #include <mica/lib.h>
 #include <mica/memmap.h>
 
-#define RANK_RESERVED 6
+/*
+ * What the map knows about each region type. rank says how restrictive a
+ * type is: where firmware regions overlap, the higher rank wins. Unknown
+ * types are treated as MEM_RESERVED.
+ */
+static const struct type_info {
+	u32 type;
+	u8 rank;
+	bool ram;
+	const char *name;
+} types[] = {
+	{ MEM_USABLE, 0, true, "usable" },
+	{ MEM_ACPI_RECLAIM, 1, true, "ACPI" },
+	{ MEM_LOADER, 2, true, "loader" },
+	{ MEM_MODULE, 3, true, "module" },
+	{ MEM_HYPERVISOR, 4, true, "hypervisor" },
+	{ MEM_ACPI_NVS, 5, false, "ACPI NVS" },
+	{ MEM_RESERVED, 6, false, "reserved" },
+	{ MEM_BAD, 7, false, "bad" },
+};
 
-/* How restrictive a type is: where firmware regions overlap, the higher rank wins. */
+static const struct type_info *type_info(u32 type)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		if (types[i].type == type)
+			return &types[i];
+	return NULL;
+}
+
 static unsigned int type_rank(u32 type)
 {
-	switch (type) {
-	case MEM_USABLE: return 0;
-	case MEM_ACPI_RECLAIM: return 1;
-	case MEM_LOADER: return 2;
-	case MEM_MODULE: return 3;
-	case MEM_HYPERVISOR: return 4;
-	case MEM_ACPI_NVS: return 5;
-	case MEM_BAD: return 7;
-	default: return RANK_RESERVED; /* MEM_RESERVED and every unknown type */
-	}
+	const struct type_info *t = type_info(type);
+
+	return t ? t->rank : type_info(MEM_RESERVED)->rank;
 }
 
 static paddr_t region_end(const struct mem_region *r)
@@ -103,7 +122,7 @@ void memmap_init(struct memmap *m, const struct mem_region *src, unsigned int n)
 				next = MIN(next, end);
 				if (!covered || type_rank(src[i].type) > rank) {
 					rank = type_rank(src[i].type);
-					type = rank == RANK_RESERVED ? MEM_RESERVED : src[i].type;
+					type = type_info(src[i].type) ? src[i].type : MEM_RESERVED;
 					covered = true;
 				}
 			}
@@ -127,67 +146,10 @@ void memmap_init(struct memmap *m, const struct mem_region *src, unsigned int n)
 	normalize(m);
 }
 
-/* Counts the regions in a map being built piece by piece, as append would merge them. */
-struct piece_count {
-	unsigned int nr;
-	paddr_t end;
-	u32 type;
-};
-
-static void count_piece(struct piece_count *c, paddr_t base, paddr_t end, u32 type)
-{
-	if (base >= end)
-		return;
-	if (!c->nr || c->type != type || c->end != base)
-		c->nr++;
-	c->end = end;
-	c->type = type;
-}
-
-/* The number of regions m would have after memmap_reserve(m, start, end, type). */
-static unsigned int count_after_reserve(const struct memmap *m, paddr_t start, paddr_t end,
-					u32 type)
-{
-	struct piece_count c = { 0, 0, 0 };
-
-	for (unsigned int i = 0; i < m->nr; i++) {
-		const struct mem_region *r = &m->regions[i];
-		paddr_t rend = region_end(r), lo, hi;
-
-		if (r->type != MEM_USABLE || rend <= start || r->base >= end) {
-			count_piece(&c, r->base, rend, r->type);
-			continue;
-		}
-		lo = MAX(r->base, start);
-		hi = MIN(rend, end);
-		count_piece(&c, r->base, lo, MEM_USABLE);
-		count_piece(&c, lo, hi, type);
-		count_piece(&c, hi, rend, MEM_USABLE);
-	}
-	return c.nr;
-}
-
-/* Splits the usable region strictly containing addr, if any, at addr. Needs a spare slot. */
-static void split_at(struct memmap *m, paddr_t addr)
-{
-	for (unsigned int i = 0; i < m->nr; i++) {
-		struct mem_region *r = &m->regions[i];
-		paddr_t rend = region_end(r);
-
-		if (r->base >= addr)
-			return;
-		if (rend <= addr || r->type != MEM_USABLE)
-			continue;
-		memmove(r + 2, r + 1, (m->nr - i - 1) * sizeof(*r));
-		r->size = addr - r->base;
-		r[1] = (struct mem_region){ addr, rend - addr, MEM_USABLE };
-		m->nr++;
-		return;
-	}
-}
-
 int memmap_reserve(struct memmap *m, paddr_t start, paddr_t end, u32 type)
 {
+	static struct memmap out; /* boot CPU only, as m is */
+
 	if (type == MEM_USABLE)
 		return -EINVAL;
 	end = MIN(end, MEMMAP_ADDR_LIMIT);
@@ -195,19 +157,27 @@ int memmap_reserve(struct memmap *m, paddr_t start, paddr_t end, u32 type)
 		return 0;
 	start = ALIGN_DOWN(start, PAGE_SIZE);
 	end = ALIGN_UP(end, PAGE_SIZE);
-	if (count_after_reserve(m, start, end, type) > MEMMAP_MAX_REGIONS)
-		return -ENOSPC;
 
-	/* At most two splits: the array has two spare slots beyond MEMMAP_MAX_REGIONS. */
-	split_at(m, start);
-	split_at(m, end);
+	/* Rebuild the map with [start, end) cut out of usable regions; m changes only if it fits. */
+	out.nr = out.dropped = 0;
 	for (unsigned int i = 0; i < m->nr; i++) {
-		struct mem_region *r = &m->regions[i];
+		const struct mem_region *r = &m->regions[i];
+		paddr_t rend = region_end(r), lo = MAX(r->base, start), hi = MIN(rend, end);
 
-		if (r->type == MEM_USABLE && r->base >= start && region_end(r) <= end)
-			r->type = type;
+		if (r->type != MEM_USABLE || lo >= hi) {
+			append(&out, r->base, rend, r->type);
+			continue;
+		}
+		if (r->base < lo)
+			append(&out, r->base, lo, MEM_USABLE);
+		append(&out, lo, hi, type);
+		if (hi < rend)
+			append(&out, hi, rend, MEM_USABLE);
 	}
-	normalize(m);
+	if (out.dropped)
+		return -ENOSPC;
+	memcpy(m->regions, out.regions, out.nr * sizeof(out.regions[0]));
+	m->nr = out.nr;
 	return 0;
 }
 
@@ -257,26 +227,11 @@ u64 memmap_total(const struct memmap *m, u32 type)
 	return total;
 }
 
-paddr_t memmap_end(const struct memmap *m, u32 type)
-{
-	for (unsigned int i = m->nr; i-- > 0;)
-		if (m->regions[i].type == type)
-			return region_end(&m->regions[i]);
-	return 0;
-}
-
 bool memmap_type_is_ram(u32 type)
 {
-	switch (type) {
-	case MEM_USABLE:
-	case MEM_ACPI_RECLAIM:
-	case MEM_HYPERVISOR:
-	case MEM_MODULE:
-	case MEM_LOADER:
-		return true;
-	default:
-		return false;
-	}
+	const struct type_info *t = type_info(type);
+
+	return t && t->ram;
 }
 
 paddr_t memmap_ram_end(const struct memmap *m)
@@ -289,15 +244,7 @@ paddr_t memmap_ram_end(const struct memmap *m)
 
 const char *memmap_type_name(u32 type)
 {
-	switch (type) {
-	case MEM_USABLE: return "usable";
-	case MEM_RESERVED: return "reserved";
-	case MEM_ACPI_RECLAIM: return "ACPI";
-	case MEM_ACPI_NVS: return "ACPI NVS";
-	case MEM_BAD: return "bad";
-	case MEM_HYPERVISOR: return "hypervisor";
-	case MEM_MODULE: return "module";
-	case MEM_LOADER: return "loader";
-	default: return "unknown";
-	}
+	const struct type_info *t = type_info(type);
+
+	return t ? t->name : "unknown";
 }

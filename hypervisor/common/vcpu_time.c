@@ -276,6 +276,13 @@ static void arm(struct timer *t, u64 deadline)
 	set_timer(t, guest_time_to_boot_ns(deadline));
 }
 
+/* A timer event for v: its time record refreshed, then VIRQ_TIMER. No lock held. */
+static void timer_event(struct vcpu *v)
+{
+	vcpu_time_update(v);
+	send_guest_vcpu_virq(v, VIRQ_TIMER);
+}
+
 static void singleshot_fn(void *data)
 {
 	struct vcpu_timers *vt = data;
@@ -291,10 +298,8 @@ static void singleshot_fn(void *data)
 		}
 	}
 	spin_unlock_irqrestore(&vt->lock, flags);
-	if (fire) {
-		vcpu_time_update(vt->v);
-		send_guest_vcpu_virq(vt->v, VIRQ_TIMER);
-	}
+	if (fire)
+		timer_event(vt->v);
 }
 
 /*
@@ -324,10 +329,8 @@ static void periodic_fn(void *data)
 	if (vt->periodic_running && vt->period)
 		tick = periodic_work(vt);
 	spin_unlock_irqrestore(&vt->lock, flags);
-	if (tick) {
-		vcpu_time_update(vt->v);
-		send_guest_vcpu_virq(vt->v, VIRQ_TIMER);
-	}
+	if (tick)
+		timer_event(vt->v);
 }
 
 static void follow_vcpu(struct vcpu_timers *vt, unsigned int cpu)

@@ -5,7 +5,7 @@ usage: tests/fuzz/make_seeds.py DIR
 
 Seeds are small valid inputs the fuzzers mutate from: Xen PV ELF images
 laid out like Linux's (four PT_LOADs, one with p_vaddr 0, the notes of
-section 1.1 of the PV ABI notes), gzip, raw DEFLATE, .xz (CRC32/CRC64,
+section 1.1 of the PV ABI notes), gzip, raw DEFLATE, .xz (CRC32/no check,
 x86 BCJ), raw LZMA2, LZ4 legacy frames (if the lz4 tool exists), and
 bzImages wrapping the ELF seeds. Each fuzz target's input format (mode
 and output-size prefix bytes) is described in its source.
@@ -133,8 +133,8 @@ def main():
         x86 = [{"id": lzma.FILTER_X86}, {"id": lzma.FILTER_LZMA2, "preset": 6}]
         put("xz", "xz32-" + name, b"\0" + out +
             lzma.compress(data, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32, filters=x86))
-        put("xz", "xz64-" + name, b"\0" + out +
-            lzma.compress(data, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64))
+        put("xz", "xznone-" + name, b"\0" + out +
+            lzma.compress(data, format=lzma.FORMAT_XZ, check=lzma.CHECK_NONE))
         for lc, lp, pb in ((3, 0, 2), (0, 2, 0), (1, 3, 4)):
             raw = lzma.compress(data, format=lzma.FORMAT_RAW, filters=[
                 {"id": lzma.FILTER_LZMA2, "preset": 6, "lc": lc, "lp": lp, "pb": pb}])

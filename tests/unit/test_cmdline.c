@@ -40,27 +40,16 @@ static u64 opt_mem;
 static u32 opt_mem32;
 static char opt_name[8];
 static char opt_big[300];
-static char custom_seen[64];
-static int custom_calls;
-
-static int custom_handler(const char *value)
-{
-	custom_calls++;
-	snprintf(custom_seen, sizeof(custom_seen), "%s", value ? value : "(bare)");
-	return value && !strcmp(value, "bad") ? -EINVAL : 0;
-}
-
 static const struct param params[] = {
-	{ "flag", PARAM_BOOL, &opt_flag, sizeof(opt_flag), NULL },
-	{ "u8", PARAM_UINT, &opt_u8, sizeof(opt_u8), NULL },
-	{ "u16", PARAM_UINT, &opt_u16, sizeof(opt_u16), NULL },
-	{ "u32", PARAM_UINT, &opt_u32, sizeof(opt_u32), NULL },
-	{ "u64", PARAM_UINT, &opt_u64, sizeof(opt_u64), NULL },
-	{ "mem", PARAM_SIZE, &opt_mem, sizeof(opt_mem), NULL },
-	{ "mem32", PARAM_SIZE, &opt_mem32, sizeof(opt_mem32), NULL },
-	{ "name", PARAM_STRING, opt_name, sizeof(opt_name), NULL },
-	{ "big", PARAM_STRING, opt_big, sizeof(opt_big), NULL },
-	{ "custom", PARAM_CUSTOM, NULL, 0, custom_handler },
+	{ "flag", PARAM_BOOL, &opt_flag, sizeof(opt_flag) },
+	{ "u8", PARAM_UINT, &opt_u8, sizeof(opt_u8) },
+	{ "u16", PARAM_UINT, &opt_u16, sizeof(opt_u16) },
+	{ "u32", PARAM_UINT, &opt_u32, sizeof(opt_u32) },
+	{ "u64", PARAM_UINT, &opt_u64, sizeof(opt_u64) },
+	{ "mem", PARAM_SIZE, &opt_mem, sizeof(opt_mem) },
+	{ "mem32", PARAM_SIZE, &opt_mem32, sizeof(opt_mem32) },
+	{ "name", PARAM_STRING, opt_name, sizeof(opt_name) },
+	{ "big", PARAM_STRING, opt_big, sizeof(opt_big) },
 };
 #define NP (sizeof(params) / sizeof(params[0]))
 
@@ -81,8 +70,6 @@ static void reset_options(void)
 	opt_mem32 = 0;
 	memset(opt_name, 0, sizeof(opt_name));
 	memset(opt_big, 0, sizeof(opt_big));
-	custom_seen[0] = '\0';
-	custom_calls = 0;
 }
 
 /* ---- cases ---- */
@@ -199,18 +186,6 @@ static void strings(void)
 	CHECK_EQ(strlen(opt_big), 251);
 }
 
-static void custom(void)
-{
-	reset_options();
-	CHECK_EQ(parse("custom=hello"), 0);
-	CHECK_STR(custom_seen, "hello");
-	CHECK_EQ(parse("custom"), 0);
-	CHECK_STR(custom_seen, "(bare)");
-	CHECK_EQ(parse("custom=bad"), 1);
-	CHECK(warned("'custom'", "invalid value 'bad'"));
-	CHECK_EQ(custom_calls, 3);
-}
-
 static void unknown_and_mixed(void)
 {
 	reset_options();
@@ -320,26 +295,22 @@ static char macro_str[12];
 PARAM_BOOL("macro_bool", macro_bool);
 PARAM_UINT("macro_uint", macro_uint);
 PARAM_STRING("macro_str", macro_str);
-PARAM_CUSTOM("macro_custom", custom_handler);
 
 static void param_macros(void)
 {
 	const struct param table[] = { __param_macro_bool, __param_macro_uint,
-				       __param_macro_str, __param_custom_handler };
+				       __param_macro_str };
 
 	CHECK_STR(__param_macro_bool.name, "macro_bool");
 	CHECK_EQ(__param_macro_bool.type, PARAM_BOOL);
 	CHECK(__param_macro_bool.var == &macro_bool);
 	CHECK_EQ(__param_macro_uint.var_size, 4);
 	CHECK_EQ(__param_macro_str.var_size, 12);
-	CHECK(__param_custom_handler.fn == custom_handler);
 	nr_warnings = 0;
-	CHECK_EQ(cmdline_parse("macro_bool macro_uint=0x20 macro_str=hello macro_custom=x",
-			       table, 4, warn), 0);
+	CHECK_EQ(cmdline_parse("macro_bool macro_uint=0x20 macro_str=hello", table, 3, warn), 0);
 	CHECK(macro_bool);
 	CHECK_EQ(macro_uint, 32);
 	CHECK_STR(macro_str, "hello");
-	CHECK_STR(custom_seen, "x");
 }
 
 int main(void)
@@ -348,7 +319,6 @@ int main(void)
 	RUN(uints);
 	RUN(sizes);
 	RUN(strings);
-	RUN(custom);
 	RUN(unknown_and_mixed);
 	RUN(later_option_wins);
 	RUN(overlong_words);

@@ -12,6 +12,15 @@
 
 static struct memmap map;
 
+/* End (exclusive) of the highest region of the given type, or 0 if there is none. */
+static paddr_t memmap_end(const struct memmap *m, u32 type)
+{
+	for (unsigned int i = m->nr; i-- > 0;)
+		if (m->regions[i].type == type)
+			return m->regions[i].base + m->regions[i].size;
+	return 0;
+}
+
 /* Checks the normal form memmap.h promises. */
 static void check_normal(const struct memmap *m)
 {

@@ -43,9 +43,10 @@ static void basics(void)
 	CHECK_FMT("a b c", "%c %c %c", 'a', 'b', 'c');
 	CHECK_FMT("hello world", "%s %s", "hello", "world");
 	check_dynamic("(null)", "%s", (char *)NULL);
-	CHECK_FMT("42 -42 0", "%d %i %u", 42, -42, 0u);
-	CHECK_FMT("ff FF 777", "%x %X %o", 255u, 255u, 0777u);
+	CHECK_FMT("42 -42 0", "%d %d %u", 42, -42, 0u);
+	CHECK_FMT("ff", "%x", 255u);
 	check_dynamic("%q", "%q", 0);    /* unknown conversions are shown as written */
+	check_dynamic("%o %X %p", "%o %X %p", 8, 255, NULL); /* so are those Mica does not use */
 	check_dynamic("end", "end%", 0); /* a lone % at the end is dropped */
 	check_dynamic("", "%5", 0);      /* so is one cut off after its width */
 }
@@ -58,30 +59,21 @@ static void integers_at_limits(void)
 	CHECK_FMT("9223372036854775807", "%ld", LONG_MAX);
 	CHECK_FMT("18446744073709551615", "%llu", ULLONG_MAX);
 	CHECK_FMT("ffffffffffffffff", "%llx", ULLONG_MAX);
-	CHECK_FMT("1777777777777777777777", "%llo", ULLONG_MAX);
 	CHECK_FMT("deadbeefcafe", "%lx", 0xdeadbeefcafeUL);
 	CHECK_FMT("123456789012", "%zu", (size_t)123456789012ULL);
-	/* Values wider than the length modifier are cut to it (promoted ints in, as C passes them). */
-	check_dynamic("-56 200", "%hhd %hhu", 200, 200);
-	check_dynamic("4464 -1", "%hu %hd", 70000, 65535);
-	check_dynamic("-1", "%hhd", -1);
 }
 
 static void widths_and_flags(void)
 {
-	CHECK_FMT("   42|42   |00042", "%5d|%-5d|%05d", 42, 42, 42);
-	CHECK_FMT("  -42|-42  |-0042", "%5d|%-5d|%05d", -42, -42, -42);
-	CHECK_FMT("+42 +0 -1", "%+d %+d %+d", 42, 0, -1);
-	CHECK_FMT(" 42 -42", "% d % d", 42, -42);
-	CHECK_FMT("0x1f 0X1F", "%#x %#X", 31u, 31u);
+	CHECK_FMT("   42|00042", "%5d|%05d", 42, 42);
+	CHECK_FMT("  -42|-0042", "%5d|%05d", -42, -42);
+	CHECK_FMT("0x1f", "%#x", 31u);
 	CHECK_FMT("0x0000001f", "%#010x", 31u);
 	CHECK_FMT("  0x1f", "%#6x", 31u);
-	check_dynamic("42   ", "%-05d", 42); /* '-' overrides '0' */
+	CHECK_FMT("0x0", "%#x", 0u); /* C would print "0" */
 	CHECK_FMT("        ab", "%10s", "ab");
-	CHECK_FMT("ab        |", "%-10s|", "ab");
-	CHECK_FMT("    x|x    |", "%5c|%-5c|", 'x', 'x');
-	CHECK_FMT("  -7|-7  |", "%*d|%*d|", 4, -7, -4, -7); /* negative * width: left */
-	CHECK_FMT("ab", "%1s", "ab");                        /* width below length */
+	CHECK_FMT("    x", "%5c", 'x');
+	CHECK_FMT("ab", "%1s", "ab"); /* width below length */
 }
 
 static void precision(void)
@@ -103,22 +95,6 @@ static void precision(void)
 
 		CHECK_FMT("xyz", "%.3s", raw);
 	}
-}
-
-static void pointers(void)
-{
-	char buf[64];
-
-	CHECK_FMT("0x1234", "%p", (void *)0x1234);
-	CHECK_FMT("0xffff830000000000", "%p", (void *)0xffff830000000000UL);
-	mica_snprintf(buf, sizeof(buf), "%p", (void *)buf);
-	{
-		char want[64];
-
-		snprintf(want, sizeof(want), "%p", (void *)buf); /* glibc agrees for non-NULL */
-		CHECK_STR(buf, want);
-	}
-	CHECK_FMT("0x0", "%p", NULL);
 }
 
 static void truncation(void)
@@ -156,10 +132,11 @@ static void truncation(void)
 }
 
 /*
- * Differential test: every combination of flags, width, precision, length
- * and conversion against the host's C library, where the C standard
- * defines the result. Known, intended differences are skipped: '#' with
- * a zero hex value (Mica prints 0x0) and '#' with decimal conversions.
+ * Differential test: every combination of the supported flags, width,
+ * precision, length and conversion against the host's C library, where
+ * the C standard defines the result. Known, intended differences are
+ * skipped: '#' with a zero hex value (Mica prints 0x0) and '#' with
+ * decimal conversions.
  */
 static int call(int (*fn)(char *, size_t, const char *, ...), char *buf, size_t size,
 		const char *fmt, int len, long long v)
@@ -173,12 +150,11 @@ static int call(int (*fn)(char *, size_t, const char *, ...), char *buf, size_t 
 
 static void against_libc(void)
 {
-	static const char *const flag_sets[] = { "", "-", "0", "+", " ", "#", "-+", "0+",
-						 "0#", "- ", "-#", "0 " };
+	static const char *const flag_sets[] = { "", "0", "#", "0#" };
 	static const char *const widths[] = { "", "1", "6", "22" };
 	static const char *const precs[] = { "", ".0", ".1", ".4", ".25" };
-	static const char *const lengths[] = { "hh", "h", "", "l", "ll" };
-	static const char convs[] = "diuxXo";
+	static const char *const lengths[] = { "", "l", "ll" };
+	static const char convs[] = "dux";
 	static const long long values[] = { 0, 1, -1, 7, 42, -42, 255, 256, 65535, 65536,
 					    INT_MAX, INT_MIN, 0x123456789abcLL, LLONG_MIN,
 					    LLONG_MAX };
@@ -192,22 +168,18 @@ static void against_libc(void)
 	for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
 		char fmt[32], want[64], got[64];
 		char conv = convs[c];
-		bool is_signed = conv == 'd' || conv == 'i';
-		int len = l == 4 ? 3 : l == 3 ? 2 : 0, nw, ng;
+		bool is_signed = conv == 'd';
+		int len = l == 2 ? 3 : l == 1 ? 2 : 0, nw, ng;
 		long long val = values[v];
 
 		if (strchr(flag_sets[f], '#') && (is_signed || conv == 'u'))
 			continue; /* undefined in C */
 		snprintf(fmt, sizeof(fmt), "[%%%s%s%s%s%c]", flag_sets[f], widths[w], precs[p],
 			 lengths[l], conv);
-		if (strchr(flag_sets[f], '#') && (conv == 'x' || conv == 'X')) {
+		if (strchr(flag_sets[f], '#') && conv == 'x') {
 			unsigned long long u = len == 3 ? (unsigned long long)val :
 				len == 2 ? (unsigned long)val : (unsigned int)val;
 
-			if (l == 0)
-				u = (unsigned char)u;
-			else if (l == 1)
-				u = (unsigned short)u;
 			if (u == 0)
 				continue; /* Mica prints "0x0" */
 		}
@@ -221,11 +193,11 @@ static void against_libc(void)
 		}
 	}
 	CHECK_EQ(mismatches, 0);
-	CHECK(compared > 50000);
+	CHECK(compared > 5000);
 
 	/* Strings and characters too. */
-	static const char *const sfmts[] = { "%s", "%8s", "%-8s", "%.2s", "%8.2s", "%-8.2s",
-					     "%.0s", "%1s", "%.10s" };
+	static const char *const sfmts[] = { "%s", "%8s", "%.2s", "%8.2s", "%.0s", "%1s",
+					     "%.10s" };
 	static const char *const strs[] = { "", "a", "abc", "abcdefghijkl" };
 
 	for (size_t f = 0; f < sizeof(sfmts) / sizeof(sfmts[0]); f++)
@@ -265,7 +237,6 @@ int main(void)
 	RUN(integers_at_limits);
 	RUN(widths_and_flags);
 	RUN(precision);
-	RUN(pointers);
 	RUN(truncation);
 	RUN(against_libc);
 	RUN(va_list_entry);

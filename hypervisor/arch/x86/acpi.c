@@ -1,4 +1,4 @@
-/* ACPI table discovery: RSDP, XSDT/RSDT, and the MADT's CPUs and APICs. */
+/* ACPI table discovery: RSDP, XSDT/RSDT, and the MADT's CPUs and local APIC. */
 #include <asm/acpi.h>
 #include <asm/page.h>
 #include <asm/x86.h>
@@ -42,11 +42,8 @@ struct sdt_header {
 _Static_assert(sizeof(struct rsdp) == RSDP_V2_LEN, "RSDP layout");
 _Static_assert(sizeof(struct sdt_header) == 36, "SDT header layout");
 
-#define MADT_PCAT_COMPAT (1u << 0)
-
 enum madt_type {
 	MADT_LAPIC = 0,
-	MADT_IOAPIC = 1,
 	MADT_LAPIC_NMI = 4,
 	MADT_LAPIC_OVERRIDE = 5,
 	MADT_X2APIC = 9,
@@ -144,13 +141,11 @@ static paddr_t root_entry(unsigned int i)
 	return v32;
 }
 
-const void *acpi_find_table(const char *sig, unsigned int index)
+/* The first sound table with the 4-character signature sig, or NULL. */
+static const struct sdt_header *find_table(const char *sig)
 {
-	unsigned int n;
+	unsigned int n = (root->length - (u32)sizeof(*root)) / root_entry_size;
 
-	if (!root)
-		return NULL;
-	n = (root->length - (u32)sizeof(*root)) / root_entry_size;
 	for (unsigned int i = 0; i < n; i++) {
 		paddr_t pa = root_entry(i);
 		const struct sdt_header *t;
@@ -158,7 +153,7 @@ const void *acpi_find_table(const char *sig, unsigned int index)
 		if (!pa || memcmp(((const struct sdt_header *)__va(pa))->sig, sig, 4))
 			continue;
 		t = table_check(pa);
-		if (t && index-- == 0)
+		if (t)
 			return t;
 	}
 	return NULL;
@@ -232,7 +227,6 @@ static u64 field(const u8 *e, unsigned int off, unsigned int width)
 
 static void madt_entry(const u8 *e)
 {
-	struct acpi_info *ai = &acpi_info;
 	u8 type = e[0], len = e[1];
 
 	switch (type) {
@@ -245,15 +239,6 @@ static void madt_entry(const u8 *e)
 		/* reserved u16 @2, x2apic_id u32 @4, flags u32 @8, uid u32 @12 */
 		if (len >= 16)
 			add_cpu((u32)field(e, 4, 4), (u32)field(e, 12, 4), (u32)field(e, 8, 4));
-		break;
-	case MADT_IOAPIC:
-		/* id u8 @2, address u32 @4, gsi_base u32 @8 */
-		if (len >= 12 && ai->nr_ioapics < ACPI_MAX_IOAPICS)
-			ai->ioapics[ai->nr_ioapics++] = (struct acpi_ioapic){
-				.id = e[2],
-				.addr = field(e, 4, 4),
-				.gsi_base = (u32)field(e, 8, 4),
-			};
 		break;
 	case MADT_LAPIC_NMI:
 		/* uid u8 @2 (0xff: all), flags u16 @3, lint u8 @5 */
@@ -268,7 +253,7 @@ static void madt_entry(const u8 *e)
 	case MADT_LAPIC_OVERRIDE:
 		/* reserved u16 @2, 64-bit address @4 */
 		if (len >= 12)
-			ai->lapic_addr = field(e, 4, 8);
+			acpi_info.lapic_addr = field(e, 4, 8);
 		break;
 	default:
 		break;
@@ -277,15 +262,14 @@ static void madt_entry(const u8 *e)
 
 static bool madt_parse(void)
 {
-	const struct sdt_header *madt = acpi_find_table("APIC", 0);
+	const struct sdt_header *madt = find_table("APIC");
 	const u8 *p, *end;
 
 	if (!madt || madt->length < sizeof(*madt) + 8)
 		return false;
 	p = (const u8 *)(madt + 1);
 	end = (const u8 *)madt + madt->length;
-	acpi_info.lapic_addr = (u32)field(p, 0, 4);
-	acpi_info.pcat_compat = field(p, 4, 4) & MADT_PCAT_COMPAT;
+	acpi_info.lapic_addr = (u32)field(p, 0, 4); /* then the 8259 flags, unused */
 	for (p += 8; p + 2 <= end; p += p[1]) {
 		if (p[1] < 2 || p + p[1] > end) {
 			pr_warn("ACPI: MADT entry at offset %zu is malformed; ignoring the rest",
@@ -300,12 +284,12 @@ static bool madt_parse(void)
 int acpi_init(const struct boot_info *bi)
 {
 	struct acpi_info *ai = &acpi_info;
+	paddr_t rsdp = rsdp_find(bi);
 	unsigned int enabled = 0;
 
-	ai->rsdp = rsdp_find(bi);
-	if (!ai->rsdp)
+	if (!rsdp)
 		pr_warn("ACPI: no RSDP found");
-	else if (!root_init(ai->rsdp))
+	else if (!root_init(rsdp))
 		pr_warn("ACPI: neither XSDT nor RSDT is usable");
 	if (!root || !madt_parse() || !ai->nr_cpus) {
 		pr_warn("ACPI: no usable MADT: running on the boot CPU alone");
@@ -316,9 +300,8 @@ int acpi_init(const struct boot_info *bi)
 	ai->have_madt = true;
 	for (unsigned int i = 0; i < ai->nr_cpus; i++)
 		enabled += ai->cpus[i].enabled;
-	pr_info("ACPI: MADT: %u CPUs enabled, %u hot-pluggable, %u IO APIC%s, LAPIC at %#lx",
-		enabled, ai->nr_cpus - enabled, ai->nr_ioapics, ai->nr_ioapics == 1 ? "" : "s",
-		ai->lapic_addr);
+	pr_info("ACPI: MADT: %u CPUs enabled, %u hot-pluggable, LAPIC at %#lx", enabled,
+		ai->nr_cpus - enabled, ai->lapic_addr);
 	if (ai->nr_cpus_dropped)
 		pr_warn("ACPI: %u more CPUs listed than MAX_CPUS (%u) allows; ignored",
 			ai->nr_cpus_dropped, MAX_CPUS);

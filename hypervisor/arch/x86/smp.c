@@ -26,8 +26,8 @@
  * through ap_callin; from then on it no longer touches the trampoline or
  * ap_boot_*, so the next CPU may be started. The two then compare TSCs
  * (the boot CPU brackets each of the new CPU's readings between two of
- * its own), and the new CPU sets up its APIC and timer, prints its line
- * and marks itself online. A CPU that misses a deadline is sent INIT
+ * its own), and the new CPU sets up its APIC and timer, prints its line,
+ * marks itself online and checks in again with AP_ONLINE set. A CPU that misses a deadline is sent INIT
  * again, which parks it for good, and is left out; its logical index goes
  * to the next CPU, but its stack is never freed.
  */
@@ -40,7 +40,7 @@ u64 ap_boot_stack, ap_boot_cr0, ap_boot_cr4, ap_boot_efer, ap_boot_pat;
 
 extern const char trampoline_start[], trampoline_end[];
 
-static u32 ap_callin;       /* logical index of the CPU that reached ap_start */
+static u32 ap_callin;       /* logical index of the CPU that reached ap_start, | AP_ONLINE */
 static bool smp_ready;      /* cpu_infos[0] set up: this_cpu() is meaningful */
 
 static bool opt_nosmp;
@@ -49,6 +49,7 @@ PARAM_BOOL("nosmp", opt_nosmp);
 PARAM_UINT("maxcpus", opt_maxcpus);
 
 #define MSR_PAT 0x277
+#define AP_ONLINE 0x80000000u
 
 /* Deadlines, generous for emulators that run many CPUs on few host threads. */
 #define CALLIN_TIMEOUT_MS 2000
@@ -69,18 +70,6 @@ static bool wait_u32(const u32 *flag, u32 want, u64 ms)
 	u64 start = rdtsc(), limit = ns_to_tsc(ms * NSEC_PER_MSEC);
 
 	while (__atomic_load_n(flag, __ATOMIC_ACQUIRE) != want) {
-		if (rdtsc() - start > limit)
-			return false;
-		cpu_relax();
-	}
-	return true;
-}
-
-static bool wait_online(const struct cpu_info *ci, u64 ms)
-{
-	u64 start = rdtsc(), limit = ns_to_tsc(ms * NSEC_PER_MSEC);
-
-	while (!__atomic_load_n(&ci->online, __ATOMIC_ACQUIRE)) {
 		if (rdtsc() - start > limit)
 			return false;
 		cpu_relax();
@@ -160,6 +149,7 @@ void ap_start(void)
 	pr_info("CPU%u: APIC ID %u online", ci->cpu, ci->apic_id);
 	__atomic_fetch_add(&nr_cpus_online, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&ci->online, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&ap_callin, ci->cpu | AP_ONLINE, __ATOMIC_RELEASE);
 	cpu_idle_loop();
 }
 
@@ -246,18 +236,19 @@ static int boot_cpu(unsigned int cpu, u32 apic, paddr_t tramp)
 
 	if (!wait_u32(&ap_callin, cpu, CALLIN_TIMEOUT_MS)) {
 		pr_err("SMP: CPU%u (APIC ID %u) did not start; continuing without it", cpu, apic);
-		apic_send_ipi(apic, APIC_ICR_DM_INIT | APIC_ICR_ASSERT);
-		return -ETIME;
+		goto park;
 	}
 	tsc_sync_bsp(cpu);
-	if (!wait_online(ci, ONLINE_TIMEOUT_MS)) {
+	if (!wait_u32(&ap_callin, cpu | AP_ONLINE, ONLINE_TIMEOUT_MS)) {
 		pr_err("SMP: CPU%u (APIC ID %u) started but did not come online; continuing without it",
 		       cpu, apic);
-		apic_send_ipi(apic, APIC_ICR_DM_INIT | APIC_ICR_ASSERT);
-		return -ETIME;
+		goto park;
 	}
 	WRITE_ONCE(cpu_infos[cpu], ci);
 	return 0;
+park:
+	apic_send_ipi(apic, APIC_ICR_DM_INIT | APIC_ICR_ASSERT);
+	return -ETIME;
 }
 
 static void boot_secondaries(const struct boot_info *bi)
@@ -303,32 +294,34 @@ static void boot_secondaries(const struct boot_info *bi)
 			skipped == 1 ? "" : "s");
 }
 
+/* Online CPUs whose timer has not fired yet; report names each of them. */
+static unsigned int timers_missing(bool report)
+{
+	unsigned int missing = 0;
+
+	for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
+		struct cpu_info *ci = READ_ONCE(cpu_infos[cpu]);
+
+		if (ci && READ_ONCE(ci->online) && !READ_ONCE(ci->ticks)) {
+			missing++;
+			if (report)
+				pr_err("SMP: CPU%u's timer interrupt never came", cpu);
+		}
+	}
+	return missing;
+}
+
 /* Every online CPU armed a timer during its start: check that each fired. */
 static void timer_check(void)
 {
 	u64 start = arch_boot_ns(), flags = local_save_flags();
-	unsigned int missing;
 
 	local_irq_enable();
-	do {
-		missing = 0;
-		for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
-			struct cpu_info *ci = READ_ONCE(cpu_infos[cpu]);
-
-			if (ci && READ_ONCE(ci->online) && !READ_ONCE(ci->ticks))
-				missing++;
-		}
-		if (missing)
-			cpu_relax();
-	} while (missing && arch_boot_ns() - start < TIMER_CHECK_MS * NSEC_PER_MSEC);
+	while (timers_missing(false) && arch_boot_ns() - start < TIMER_CHECK_MS * NSEC_PER_MSEC)
+		cpu_relax();
 	if (!(flags & X86_RFLAGS_IF))
 		local_irq_disable();
-	for (unsigned int cpu = 0; missing && cpu < MAX_CPUS; cpu++) {
-		struct cpu_info *ci = READ_ONCE(cpu_infos[cpu]);
-
-		if (ci && READ_ONCE(ci->online) && !READ_ONCE(ci->ticks))
-			pr_err("SMP: CPU%u's timer interrupt never came", cpu);
-	}
+	timers_missing(true);
 }
 
 void smp_init(const struct boot_info *bi)

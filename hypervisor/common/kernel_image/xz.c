@@ -22,15 +22,12 @@
 
 #define CHECK_NONE 0
 #define CHECK_CRC32 1
-#define CHECK_CRC64 4
-#define CHECK_SHA256 10
 
 static const u8 header_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
 
 struct xz_work {
 	u64 lzma2[LZMA2_DEC_SIZE / 8]; /* struct lzma2_dec */
 	struct crc32_table crc32;
-	struct crc64_table crc64;
 };
 
 _Static_assert(sizeof(struct xz_work) <= XZ_WORK_SIZE, "XZ_WORK_SIZE");
@@ -51,7 +48,7 @@ struct xz_ctx {
 	u8 *out;
 	size_t out_size;
 	size_t out_pos;
-	u8 check;
+	u8 check_size; /* bytes of the block checks: 4 for CRC32, 0 for none */
 	struct kimg_err *err;
 };
 
@@ -90,16 +87,6 @@ static bool get_vli(const u8 *in, size_t end, size_t *pos, u64 *val)
 		}
 	}
 	return false;
-}
-
-static size_t check_size(u8 check)
-{
-	switch (check) {
-	case CHECK_NONE: return 0;
-	case CHECK_CRC32: return 4;
-	case CHECK_CRC64: return 8;
-	default: return 0;
-	}
 }
 
 static int truncated(struct xz_ctx *c, const char *what)
@@ -217,24 +204,17 @@ static int read_block(struct xz_ctx *c, struct index_sum *sum)
 	if (f.x86)
 		bcj_x86_decode(c->out + out_start, c->out_pos - out_start, f.x86_start);
 
-	if (check_size(c->check) > c->in_len - c->pos)
+	if (c->check_size > c->in_len - c->pos)
 		return truncated(c, "block check");
-	if (c->check == CHECK_CRC32) {
+	if (c->check_size) {
 		u32 crc = crc32_update(&c->w->crc32, 0, c->out + out_start, c->out_pos - out_start);
 
 		if (crc != get_le32(c->in + c->pos))
 			return kimg_fail(c->err, -EINVAL, "xz: CRC32 mismatch (data %08x, stored %08x)",
 					 crc, get_le32(c->in + c->pos));
-	} else if (c->check == CHECK_CRC64) {
-		u64 crc = crc64_update(&c->w->crc64, 0, c->out + out_start, c->out_pos - out_start);
-
-		if (crc != get_le64(c->in + c->pos))
-			return kimg_fail(c->err, -EINVAL, "xz: CRC64 mismatch (data %016llx, stored %016llx)",
-					 (unsigned long long)crc,
-					 (unsigned long long)get_le64(c->in + c->pos));
 	}
-	c->pos += check_size(c->check);
-	sum_add(&c->w->crc32, sum, hsize + csize + check_size(c->check), c->out_pos - out_start);
+	c->pos += c->check_size;
+	sum_add(&c->w->crc32, sum, hsize + csize + c->check_size, c->out_pos - out_start);
 	return 0;
 }
 
@@ -290,13 +270,12 @@ static int read_stream(struct xz_ctx *c)
 	if (h[6] || (h[7] & 0xf0))
 		return kimg_fail(c->err, -EOPNOTSUPP, "xz: unsupported stream flags %02x %02x",
 				 h[6], h[7]);
-	c->check = h[7] & 0x0f;
-	if (c->check == CHECK_SHA256)
+	/* Linux's build (scripts/xz_wrap.sh) writes CRC32; CRC64 and SHA-256 are not decoded. */
+	if ((h[7] & 0x0f) != CHECK_NONE && (h[7] & 0x0f) != CHECK_CRC32)
 		return kimg_fail(c->err, -EOPNOTSUPP,
-				 "xz: stream uses a SHA-256 check; Mica verifies CRC32 and CRC64 "
-				 "(compress with xz --check=crc32)");
-	if (c->check != CHECK_NONE && c->check != CHECK_CRC32 && c->check != CHECK_CRC64)
-		return kimg_fail(c->err, -EOPNOTSUPP, "xz: unsupported check type %u", c->check);
+				 "xz: stream uses check type %u; Mica verifies CRC32 only, as Linux's "
+				 "build writes it (compress with xz --check=crc32)", h[7] & 0x0f);
+	c->check_size = (h[7] & 0x0f) == CHECK_CRC32 ? 4 : 0;
 	c->pos += 12;
 
 	for (;;) {
@@ -339,7 +318,6 @@ int xz_decode(const void *in, size_t in_len, void *out, size_t out_size, size_t 
 	if (!kimg_work_ok(work, work_size, sizeof(struct xz_work)))
 		return kimg_fail(err, -EFAULT, "xz: work area too small or misaligned");
 	crc32_init(&c.w->crc32);
-	crc64_init(&c.w->crc64);
 	do {
 		size_t pad = 0;
 

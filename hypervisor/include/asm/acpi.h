@@ -1,7 +1,8 @@
 /*
  * The little of ACPI the hypervisor reads itself: the RSDP, the root table
  * (XSDT or RSDT) and the MADT, for the list of CPUs, the local APIC
- * address and the IO APICs. Everything else is left to dom0.
+ * address and its NMI pins. Everything else (IO APICs included) is left
+ * to dom0.
  */
 #ifndef ASM_ACPI_H
 #define ASM_ACPI_H
@@ -9,7 +10,6 @@
 #include <asm/layout.h>
 #include <mica/types.h>
 
-#define ACPI_MAX_IOAPICS 16
 #define ACPI_MAX_LINT_NMI 16
 #define ACPI_UID_ALL 0xffffffffu /* a LINT NMI entry that applies to every CPU */
 
@@ -18,12 +18,6 @@ struct acpi_cpu {
 	u32 apic_id;   /* xAPIC or x2APIC ID */
 	u32 acpi_uid;  /* processor UID, which the NMI entries refer to */
 	bool enabled;  /* false: only online-capable (hot-add), not started */
-};
-
-struct acpi_ioapic {
-	u32 id;
-	paddr_t addr;
-	u32 gsi_base;
 };
 
 /* A local APIC pin (LINT0/LINT1) wired to NMI, from MADT types 4 and 10. */
@@ -35,14 +29,10 @@ struct acpi_lint_nmi {
 
 struct acpi_info {
 	bool have_madt;            /* false: no usable MADT, one CPU assumed */
-	bool pcat_compat;          /* the machine also has dual 8259 PICs */
 	paddr_t lapic_addr;        /* physical base of the xAPIC registers */
-	paddr_t rsdp;              /* where the RSDP was found */
 	struct acpi_cpu cpus[MAX_CPUS];
 	unsigned int nr_cpus;      /* entries in cpus[] */
 	unsigned int nr_cpus_dropped; /* listed beyond MAX_CPUS */
-	struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
-	unsigned int nr_ioapics;
 	struct acpi_lint_nmi lint_nmi[ACPI_MAX_LINT_NMI];
 	unsigned int nr_lint_nmi;
 };
@@ -64,11 +54,5 @@ struct boot_info;
  * Boot CPU only, once, before apic_init_bsp().
  */
 int acpi_init(const struct boot_info *bi);
-
-/*
- * Returns the table with the 4-character signature sig (the index-th of
- * that name, from 0), checksum verified, or NULL. Valid after acpi_init().
- */
-const void *acpi_find_table(const char *sig, unsigned int index);
 
 #endif

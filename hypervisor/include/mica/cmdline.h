@@ -14,7 +14,6 @@ enum param_type {
 	PARAM_UINT,   /* decimal, 0x hex or 0 octal; u64 */
 	PARAM_SIZE,   /* a byte count with an optional K, M, G or T suffix; u64 */
 	PARAM_STRING, /* copied into a char array of var_size bytes */
-	PARAM_CUSTOM, /* handled by fn; returns 0 or a negative errno */
 };
 
 struct param {
@@ -22,22 +21,17 @@ struct param {
 	enum param_type type;
 	void *var;
 	size_t var_size;
-	int (*fn)(const char *value);
 };
 
-#define PARAM_DEFINE(n, t, v, sz, f)                                      \
+#define PARAM_DEFINE(n, t, v)                                             \
 	static const struct param __param_##v                              \
 		__attribute__((used, section(".params"), aligned(8))) = { \
-			.name = n, .type = t, .var = &v, .var_size = sz, .fn = f }
+			.name = n, .type = t, .var = &v, .var_size = sizeof(v) }
 
-#define PARAM_BOOL(name, var) PARAM_DEFINE(name, PARAM_BOOL, var, sizeof(var), NULL)
-#define PARAM_UINT(name, var) PARAM_DEFINE(name, PARAM_UINT, var, sizeof(var), NULL)
-#define PARAM_SIZE(name, var) PARAM_DEFINE(name, PARAM_SIZE, var, sizeof(var), NULL)
-#define PARAM_STRING(name, var) PARAM_DEFINE(name, PARAM_STRING, var, sizeof(var), NULL)
-#define PARAM_CUSTOM(pname, handler)                                      \
-	static const struct param __param_##handler                        \
-		__attribute__((used, section(".params"), aligned(8))) = { \
-			.name = pname, .type = PARAM_CUSTOM, .fn = handler }
+#define PARAM_BOOL(name, var) PARAM_DEFINE(name, PARAM_BOOL, var)
+#define PARAM_UINT(name, var) PARAM_DEFINE(name, PARAM_UINT, var)
+#define PARAM_SIZE(name, var) PARAM_DEFINE(name, PARAM_SIZE, var)
+#define PARAM_STRING(name, var) PARAM_DEFINE(name, PARAM_STRING, var)
 
 /* Called with a complete one-line message for each problem found. */
 typedef void (*cmdline_warn_fn)(const char *msg);

@@ -14,11 +14,11 @@
  * The whole input must be consumed: after the last xz stream (several
  * are allowed, and stream padding) any byte is an error. *out_len gets
  * the number of bytes produced (also on failure, for diagnosis; the
- * contents are then unspecified). Every stream's checks (CRC32, CRC64,
+ * contents are then unspecified). Every stream's checks (CRC32 and the
  * index) are verified. Errors: -EINVAL (corrupt or
  * truncated input), -ENOSPC (output larger than out_size), -EOPNOTSUPP
- * (a valid but unsupported feature, e.g. an xz SHA-256 check or a filter
- * other than x86 BCJ and LZMA2), -EFAULT (work memory too small or
+ * (a valid but unsupported feature, e.g. an xz CRC64 or SHA-256 check or
+ * a filter other than x86 BCJ and LZMA2), -EFAULT (work memory too small or
  * misaligned).
  *
  * Work is linear in in_len + out_size, with one large constant to know
@@ -35,7 +35,7 @@
 /*
  * Decodes an .xz file: one or more streams with stream padding, each
  * block with the filter chain [LZMA2] or [x86 BCJ, LZMA2] and a check
- * of type none, CRC32 or CRC64.
+ * of type none or CRC32 (Linux's build writes CRC32).
  */
 int xz_decode(const void *in, size_t in_len, void *out, size_t out_size, size_t *out_len,
 	      void *work, size_t work_size, struct kimg_err *err);

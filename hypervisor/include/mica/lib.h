@@ -19,9 +19,10 @@ size_t strlcpy(char *dst, const char *src, size_t size);
 
 /*
  * printf-style formatting into buf (always NUL-terminated when size > 0).
- * Supports %d %i %u %x %X %o %c %s %p %% with flags '-', '0', ' ', '+',
- * '#', width, precision and the length modifiers hh h l ll z.
- * Returns the length the full output would have had.
+ * Supports what the hypervisor uses: %d %u %x %c %s %% with the flags '0'
+ * and '#' (0x), a width, a precision (also .*) and the length modifiers l,
+ * ll and z; as C's, but "%#x" of 0 is "0x0". Anything else is printed as
+ * written. Returns the length the full output would have had.
  */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);

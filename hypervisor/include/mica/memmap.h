@@ -38,8 +38,7 @@ enum {
 struct memmap {
 	unsigned int nr;
 	unsigned int dropped; /* regions memmap_init could not fit */
-	/* Two spare slots: an update splits at most two regions before it merges. */
-	struct mem_region regions[MEMMAP_MAX_REGIONS + 2];
+	struct mem_region regions[MEMMAP_MAX_REGIONS];
 };
 
 #define memmap_for_each(m, r) for ((r) = (m)->regions; (r) < (m)->regions + (m)->nr; (r)++)
@@ -78,9 +77,6 @@ paddr_t memmap_alloc(struct memmap *m, u64 size, u64 align, paddr_t limit);
 
 /* Bytes in regions of the given type. */
 u64 memmap_total(const struct memmap *m, u32 type);
-
-/* End (exclusive) of the highest region of the given type, or 0 if there is none. */
-paddr_t memmap_end(const struct memmap *m, u32 type);
 
 
 /*

@@ -70,6 +70,14 @@ static void copy_string(phys_reader_fn read, paddr_t pa, char *dst, size_t max)
 	dst[n] = '\0';
 }
 
+/* Copies len bytes of a tag's string into dst[size], cut to fit and NUL-terminated. */
+static void copy_field(char *dst, size_t size, const u8 *src, size_t len)
+{
+	len = MIN(len, size - 1);
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
 static void add_region(struct boot_info *bi, u64 base, u64 len, u32 type)
 {
 	if (!len || bi->nr_mem >= BOOT_MAX_REGIONS)
@@ -172,25 +180,20 @@ static int parse_mb2(paddr_t info, phys_reader_fn read, struct boot_info *bi)
 			return -EINVAL;
 		switch (t->type) {
 		case MB2_TAG_CMDLINE:
-			memcpy(bi->cmdline, body, MIN(blen, sizeof(bi->cmdline) - 1));
-			bi->cmdline[MIN(blen, sizeof(bi->cmdline) - 1)] = '\0';
+			copy_field(bi->cmdline, sizeof(bi->cmdline), body, blen);
 			break;
 		case MB2_TAG_LOADER:
-			memcpy(bi->loader_name, body, MIN(blen, sizeof(bi->loader_name) - 1));
-			bi->loader_name[MIN(blen, sizeof(bi->loader_name) - 1)] = '\0';
+			copy_field(bi->loader_name, sizeof(bi->loader_name), body, blen);
 			break;
 		case MB2_TAG_MODULE: {
 			char cmd[256];
 			u32 start, mend;
-			size_t clen;
 
 			if (blen < 8)
 				return -EINVAL;
 			memcpy(&start, body, 4);
 			memcpy(&mend, body + 4, 4);
-			clen = MIN(blen - 8, sizeof(cmd) - 1);
-			memcpy(cmd, body + 8, clen);
-			cmd[clen] = '\0';
+			copy_field(cmd, sizeof(cmd), body + 8, blen - 8);
 			add_module(bi, start, mend, cmd);
 			break;
 		}

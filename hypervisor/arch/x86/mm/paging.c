@@ -120,22 +120,37 @@ int map_pages(u64 va, paddr_t pa, u64 nr, u64 flags)
 	return rc;
 }
 
+/*
+ * The entry that maps va: an L1 entry, or a large page's entry (*shift
+ * says which level); NULL if a level on the way is not present.
+ */
+static u64 *walk_find(u64 va, unsigned int *shift)
+{
+	u64 *table = pt_ptr(idle_pt_root);
+
+	for (unsigned int level = L4_SHIFT;; level -= 9) {
+		u64 *e = &table[PT_INDEX(va, level)];
+
+		if (!(*e & PTE_P))
+			return NULL;
+		if (level == L1_SHIFT || (*e & PTE_PS)) {
+			*shift = level;
+			return e;
+		}
+		table = pt_ptr(*e & PTE_ADDR_MASK);
+	}
+}
+
 void unmap_pages(u64 va, u64 nr)
 {
 	spin_lock(&map_lock);
 	for (u64 i = 0; i < nr; i++) {
-		u64 a = va + i * PAGE_SIZE, *table = pt_ptr(idle_pt_root);
-		unsigned int level;
+		u64 a = va + i * PAGE_SIZE;
+		unsigned int shift;
+		u64 *e = walk_find(a, &shift);
 
-		for (level = L4_SHIFT; level > L1_SHIFT; level -= 9) {
-			u64 e = table[PT_INDEX(a, level)];
-
-			if (!(e & PTE_P) || (e & PTE_PS))
-				break;
-			table = pt_ptr(e & PTE_ADDR_MASK);
-		}
-		if (level == L1_SHIFT)
-			table[PT_INDEX(a, L1_SHIFT)] = 0;
+		if (e && shift == L1_SHIFT)
+			*e = 0;
 		invlpg((void *)(uintptr_t)a);
 	}
 	spin_unlock(&map_lock);
@@ -153,18 +168,12 @@ void *map_mmio(paddr_t pa, size_t size)
 
 paddr_t virt_to_phys_walk(u64 va)
 {
-	u64 *table = pt_ptr(idle_pt_root);
+	unsigned int shift;
+	const u64 *e = walk_find(va, &shift);
 
-	for (unsigned int level = L4_SHIFT;; level -= 9) {
-		u64 e = table[PT_INDEX(va, level)];
-
-		if (!(e & PTE_P))
-			return ~0UL;
-		if (level == L1_SHIFT || (e & PTE_PS))
-			return (e & PTE_ADDR_MASK & ~((1UL << level) - 1)) |
-			       (va & ((1UL << level) - 1));
-		table = pt_ptr(e & PTE_ADDR_MASK);
-	}
+	if (!e)
+		return ~0UL;
+	return (*e & PTE_ADDR_MASK & ~((1UL << shift) - 1)) | (va & ((1UL << shift) - 1));
 }
 
 static void map_image(void)
