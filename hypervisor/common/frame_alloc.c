@@ -135,27 +135,33 @@ void frame_table_init(struct frame *table, mfn_t nr_frames)
 	spin_unlock(&heap.lock);
 }
 
-/* True if [start, start + count) is in the table and not yet handed in. Under the lock. */
-static bool range_unclaimed(mfn_t start, mfn_t count)
+/*
+ * Takes the lock and checks that [start, start + count) is in the table
+ * and not yet handed in; if not, reports it as what's bug and returns
+ * false without the lock.
+ */
+static bool claim_range(mfn_t start, mfn_t count, const char *what)
 {
-	if (start > frame_table_size || count > frame_table_size - start)
-		return false;
-	for (mfn_t i = start; i < start + count; i++)
-		if (!(frame_table[i].flags & FRAME_F_RESERVED))
-			return false;
-	return true;
+	bool ok;
+
+	spin_lock(&heap.lock);
+	ok = start <= frame_table_size && count <= frame_table_size - start;
+	for (mfn_t i = start; ok && i < start + count; i++)
+		ok = frame_table[i].flags & FRAME_F_RESERVED;
+	if (ok)
+		return true;
+	spin_unlock(&heap.lock);
+	frame_bug(what);
+	return false;
 }
 
 void frames_add_free(mfn_t start, mfn_t count)
 {
 	mfn_t i, end = start + count;
 
-	spin_lock(&heap.lock);
-	if (!range_unclaimed(start, count)) {
-		spin_unlock(&heap.lock);
-		frame_bug("frames_add_free: range outside the table or already handed in");
+	if (!claim_range(start, count,
+			 "frames_add_free: range outside the table or already handed in"))
 		return;
-	}
 	for (i = start; i < end; i++)
 		frame_table[i] = (struct frame){
 			.owner = FRAME_OWNER_NONE,
@@ -179,12 +185,9 @@ void frames_add_free(mfn_t start, mfn_t count)
 
 void frames_reserve_ram(mfn_t start, mfn_t count, u16 owner)
 {
-	spin_lock(&heap.lock);
-	if (!range_unclaimed(start, count)) {
-		spin_unlock(&heap.lock);
-		frame_bug("frames_reserve_ram: range outside the table or already handed in");
+	if (!claim_range(start, count,
+			 "frames_reserve_ram: range outside the table or already handed in"))
 		return;
-	}
 	for (mfn_t i = start; i < start + count; i++) {
 		frame_table[i].flags = FRAME_F_RESERVED | FRAME_F_RAM;
 		frame_table[i].owner = owner;

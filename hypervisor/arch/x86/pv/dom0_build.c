@@ -75,8 +75,7 @@ static struct builder {
 	size_t image_size;
 	struct bzimage_info bz;
 	bool from_bzimage;
-	u64 scratch_pages;            /* mapped at DOM0_SCRATCH_VA */
-	struct frame *work;           /* decompressor work area, order 4 */
+	u64 scratch_pages;            /* mapped at DOM0_SCRATCH_VA: the kernel, then work memory */
 	struct xen_elf_info elf;
 	struct dom0_layout_req req;
 	struct dom0_layout lay;
@@ -153,24 +152,35 @@ static int load_segment(void *ctx, u64 paddr, u64 vaddr, const void *src, u64 le
 
 /* -- the kernel image ---------------------------------------------------- */
 
+/*
+ * A block of at most left pages, in the largest size free: for dom0 (d) or
+ * the hypervisor (d NULL). *order is the size to try first, and the size
+ * of the block returned; NULL once not even one page is free.
+ */
+static struct frame *alloc_largest(struct domain *d, u64 left, unsigned int *order)
+{
+	for (;;) {
+		struct frame *f;
+
+		while ((1ULL << *order) > left)
+			(*order)--;
+		f = d ? domain_alloc_frames(d, *order, 0) : alloc_frames(*order, FRAME_OWNER_HV);
+		if (f || !*order)
+			return f;
+		(*order)--;
+	}
+}
+
 /* Maps pages freshly allocated frames at DOM0_SCRATCH_VA, in the largest blocks free. */
 static int scratch_map(u64 pages)
 {
 	unsigned int order = FRAME_MAX_ORDER;
 
 	while (b.scratch_pages < pages) {
-		u64 left = pages - b.scratch_pages;
-		struct frame *f;
+		struct frame *f = alloc_largest(NULL, pages - b.scratch_pages, &order);
 
-		while ((1ULL << order) > left)
-			order--;
-		f = alloc_frames(order, FRAME_OWNER_HV);
-		if (!f) {
-			if (!order)
-				return -ENOMEM;
-			order--;
-			continue;
-		}
+		if (!f)
+			return -ENOMEM;
 		if (map_pages(DOM0_SCRATCH_VA + b.scratch_pages * PAGE_SIZE,
 			      frame_to_mfn(f) << PAGE_SHIFT, 1ULL << order, PTE_W | PTE_NX)) {
 			free_frames(f, order);
@@ -196,9 +206,6 @@ static void scratch_free(void)
 		i += 1ULL << order;
 	}
 	b.scratch_pages = 0;
-	if (b.work)
-		free_frames(b.work, 4);
-	b.work = NULL;
 }
 
 static bool is_elf(const u8 *p, size_t size)
@@ -209,6 +216,7 @@ static bool is_elf(const u8 *p, size_t size)
 /* Finds the ELF in the module, decompressing a bzImage's payload. */
 static int prepare_image(void)
 {
+	u64 kernel_pages;
 	int rc;
 
 	b.image = b.module;
@@ -237,15 +245,16 @@ static int prepare_image(void)
 		       "give an uncorrupted kernel", b.bz.decompressed_size);
 		return -EINVAL;
 	}
-	b.work = alloc_frames(4, FRAME_OWNER_HV);
-	if (!b.work || scratch_map(DIV_ROUND_UP(b.bz.decompressed_size, PAGE_SIZE))) {
+	kernel_pages = DIV_ROUND_UP(b.bz.decompressed_size, PAGE_SIZE);
+	if (scratch_map(kernel_pages + KIMG_WORK_SIZE / PAGE_SIZE)) {
 		pr_err("dom0 kernel: no memory to decompress its %u KiB kernel; give the machine "
 		       "more RAM or an uncompressed vmlinux", b.bz.decompressed_size >> 10);
 		return -ENOMEM;
 	}
 	rc = bzimage_decompress(b.module, b.module_size, &b.bz, (void *)DOM0_SCRATCH_VA,
-				b.scratch_pages * PAGE_SIZE,
-				__va(frame_to_mfn(b.work) << PAGE_SHIFT), KIMG_WORK_SIZE, &b.err);
+				kernel_pages * PAGE_SIZE,
+				(void *)(DOM0_SCRATCH_VA + kernel_pages * PAGE_SIZE), KIMG_WORK_SIZE,
+				&b.err);
 	if (rc) {
 		pr_err("dom0 kernel: decompressing its %s payload failed: %s; the bzImage is "
 		       "damaged", b.bz.comp_name, b.err.msg);
@@ -291,7 +300,7 @@ static u64 module_pages(const struct boot_module *m)
 
 static int size_dom0(const struct boot_info *bi, u64 mem)
 {
-	u64 avail = frames_free() + b.scratch_pages + (b.work ? 16 : 0);
+	u64 avail = frames_free() + b.scratch_pages;
 	u64 allocatable = frames_free() > BUILD_SLACK_PAGES ? frames_free() - BUILD_SLACK_PAGES : 0;
 	bool clamped;
 
@@ -364,20 +373,12 @@ static int allocate_memory(void)
 
 	b.d->max_pages = b.nr_pages;
 	while (got < b.nr_pages) {
-		u64 left = b.nr_pages - got;
-		struct frame *f;
+		struct frame *f = alloc_largest(b.d, b.nr_pages - got, &order);
 
-		while ((1ULL << order) > left)
-			order--;
-		f = domain_alloc_frames(b.d, order, 0);
 		if (!f) {
-			if (!order) {
-				pr_err("dom0: only %lu of %lu MiB could be allocated; boot with a "
-				       "smaller dom0_mem", got >> 8, b.nr_pages >> 8);
-				return -ENOMEM;
-			}
-			order--;
-			continue;
+			pr_err("dom0: only %lu of %lu MiB could be allocated; boot with a smaller "
+			       "dom0_mem", got >> 8, b.nr_pages >> 8);
+			return -ENOMEM;
 		}
 		if (b.nr_runs == MAX_RUNS) {
 			pr_err("dom0: free memory is in more than %u pieces; boot with a smaller "
@@ -550,15 +551,14 @@ static void print_summary(const struct boot_info *bi, u64 t0)
 	const struct xen_elf_info *e = &b.elf;
 	const char *sp = e->guest_version[0] ? " " : "";
 	u64 vb = l->virt_base, initrd_kib = b.initrd ? (b.initrd->end - b.initrd->start) >> 10 : 0;
+	char from[64] = "";
 
 	/* u64 is unsigned long here (LP64): %lu and %lx print it. */
 	if (b.from_bzimage)
-		pr_info("dom0: kernel: %zu KiB ELF vmlinux from a %s bzImage of %zu KiB (%s%s%s, %s)",
-			b.image_size >> 10, b.bz.comp_name, b.module_size >> 10, e->guest_os, sp,
-			e->guest_version, e->xen_version);
-	else
-		pr_info("dom0: kernel: %zu KiB ELF vmlinux (%s%s%s, %s)", b.image_size >> 10,
-			e->guest_os, sp, e->guest_version, e->xen_version);
+		snprintf(from, sizeof(from), " from a %s bzImage of %zu KiB", b.bz.comp_name,
+			 b.module_size >> 10);
+	pr_info("dom0: kernel: %zu KiB ELF vmlinux%s (%s%s%s, %s)", b.image_size >> 10, from,
+		e->guest_os, sp, e->guest_version, e->xen_version);
 	if (e->notes & (1ULL << XEN_ELFNOTE_HYPERCALL_PAGE))
 		pr_info("dom0: entry %#lx, VIRT_BASE %#lx, hypercall page at %#lx", e->entry, vb,
 			e->hypercall_page);
