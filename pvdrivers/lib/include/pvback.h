@@ -94,6 +94,26 @@ int pvb_start(struct pvb *b, bool background, const char *log, const char *pidfi
  * Devices that exist when it starts are picked up.
  */
 int pvb_run(struct pvb *b);
+/*
+ * A backend daemon's program: pvb_main parses the options every backend
+ * has (-d, --log, --pidfile, --help) and the backend's own one, then
+ * prepare, pvb_open, pvb_start, started, and pvb_run until stopped.
+ */
+struct pvb_program {
+	const char *name;           /* "mica-blkback" */
+	const char *about;          /* --help's paragraph: what it serves, who starts it */
+	const char *default_log;
+	const char *serving;        /* "NAME: serving SERVING" once it serves */
+	const struct pvb_ops *ops;
+	/* The backend's own option with an argument, if extra_opt is not 0. */
+	char extra_opt;
+	const char *extra_long, *extra_arg, *extra_help;
+	int (*extra)(const char *arg);   /* 0, or says why on stderr and returns non-zero */
+	int (*prepare)(void);            /* may be NULL; 0, or says why and returns non-zero */
+	void (*started)(void);           /* may be NULL; once in the background */
+};
+/* A backend's whole main(); returns its exit status (0, 1 could not start, 2 usage). */
+int pvb_main(int argc, char **argv, const struct pvb_program *p);
 /* Disconnects every device (their backend state becomes Closed) and closes everything. */
 void pvb_close(struct pvb *b);
 /* The program name given to pvb_open. */
