@@ -1,5 +1,6 @@
 /* Bring-up of the secondary CPUs (INIT-SIPI-SIPI) and the per-CPU records. */
 #include <asm/acpi.h>
+#include <asm/arch.h>
 #include <asm/apic.h>
 #include <asm/desc.h>
 #include <asm/irq.h>
@@ -153,37 +154,6 @@ void ap_start(void)
 	cpu_idle_loop();
 }
 
-/*
- * The trampoline page: the lowest usable page in [64 KiB, 0x9f000) that
- * holds neither the loader's information nor a module. The first MiB is
- * kept from the frame allocator, so nothing else uses it after boot.
- */
-static paddr_t trampoline_page(const struct boot_info *bi)
-{
-	paddr_t best = 0;
-
-	for (unsigned int i = 0; i < bi->nr_mem; i++) {
-		const struct mem_region *r = &bi->mem[i];
-		paddr_t pa = ALIGN_UP(MAX(r->base, KiB(64)), PAGE_SIZE);
-
-		if (r->type != MEM_USABLE)
-			continue;
-		for (; pa + PAGE_SIZE <= r->base + r->size && pa + PAGE_SIZE <= 0x9f000;
-		     pa += PAGE_SIZE) {
-			bool busy = pa < bi->info_end && pa + PAGE_SIZE > bi->info_start;
-
-			for (unsigned int m = 0; m < bi->nr_mods; m++)
-				busy |= pa < bi->mods[m].end && pa + PAGE_SIZE > bi->mods[m].start;
-			if (!busy) {
-				if (!best || pa < best)
-					best = pa;
-				break;
-			}
-		}
-	}
-	return best;
-}
-
 /* Returns the new CPU's stack block, its cpu_info filled in, or NULL. */
 static void *alloc_cpu_stack(unsigned int cpu, u32 apic)
 {
@@ -251,7 +221,7 @@ park:
 	return -ETIME;
 }
 
-static void boot_secondaries(const struct boot_info *bi)
+static void boot_secondaries(void)
 {
 	unsigned int limit = opt_nosmp ? 1 : MIN(MAX(opt_maxcpus, 1u), (unsigned int)MAX_CPUS);
 	u32 self = cpu_infos[0]->apic_id;
@@ -261,7 +231,7 @@ static void boot_secondaries(const struct boot_info *bi)
 
 	if (limit == 1 || acpi_info.nr_cpus <= 1)
 		return;
-	tramp = trampoline_page(bi);
+	tramp = trampoline_pa;
 	if (!tramp) {
 		pr_err("SMP: no free page below 640 KiB for the start code; running on one CPU");
 		return;
@@ -346,7 +316,7 @@ void smp_init(const struct boot_info *bi)
 		if (!listed)
 			pr_warn("SMP: the boot CPU (APIC ID %u) is missing from the MADT", bsp->apic_id);
 	}
-	boot_secondaries(bi);
+	boot_secondaries();
 	timer_check();
 	pr_info("SMP: %u CPU%s online", READ_ONCE(nr_cpus_online),
 		READ_ONCE(nr_cpus_online) == 1 ? "" : "s");

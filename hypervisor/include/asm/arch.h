@@ -19,6 +19,8 @@ struct boot_info;
 void memory_init(const struct boot_info *bi);
 /* Usable RAM in the firmware's map, set by memory_init. */
 extern u64 usable_ram_bytes;
+/* A free page below 636 KiB for the secondary CPUs' start code (0: none), set by memory_init. */
+extern paddr_t trampoline_pa;
 
 /* Provokes the exception named by "test_fault=", if any (tests only). */
 void trigger_test_fault(void);

@@ -13,7 +13,7 @@ struct boot_info;
  * The one call setup.c makes, on the boot CPU, once paging_init(), the
  * frame allocator, traps_init() and the boot CPU's cpu_desc_init() are
  * done, with time_init() already run. In order:
- *   acpi_init(bi)        MADT: CPUs, LAPIC address, IO APICs
+ *   acpi_init(bi)        MADT: CPUs, LAPIC address and NMI pins
  *   boot CPU's record    cpu_infos[0] = this_cpu(), nr_cpus_online = 1
  *   apic_init_bsp()      mode choice, LAPIC mapping, 8259s masked
  *   timer_init_cpu()     APIC timer calibrated against the TSC

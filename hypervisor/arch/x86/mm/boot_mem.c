@@ -19,6 +19,10 @@ extern char boot_stack[];
 
 static struct memmap boot_memmap;
 u64 usable_ram_bytes;
+paddr_t trampoline_pa;
+
+/* Real mode reaches the trampoline below the EBDA, which may start at 636 KiB (0x9f000). */
+#define TRAMPOLINE_LIMIT 0x9f000
 
 /* Page-table pages while building the direct map: reachable through the boot identity map. */
 static paddr_t early_page(void)
@@ -53,13 +57,15 @@ void memory_init(const struct boot_info *bi)
 	usable_ram_bytes = memmap_total(&boot_memmap, MEM_USABLE);
 	usable_kib = usable_ram_bytes >> 10;
 
-	/* The first MiB holds firmware data and the secondary-CPU trampoline. */
-	reserve(0, MiB(1), MEM_RESERVED, "low memory");
-	low_kib = usable_kib - (memmap_total(&boot_memmap, MEM_USABLE) >> 10);
 	reserve(IMAGE_PHYS_BASE, __pa(__image_end), MEM_HYPERVISOR, "the hypervisor image");
 	reserve(bi->info_start, bi->info_end, MEM_LOADER, "the loader's information");
 	for (unsigned int i = 0; i < bi->nr_mods; i++)
 		reserve(bi->mods[i].start, bi->mods[i].end, MEM_MODULE, "a boot module");
+	/* The first MiB holds firmware data and, once taken here, the trampoline. */
+	trampoline_pa = memmap_alloc(&boot_memmap, PAGE_SIZE, PAGE_SIZE, TRAMPOLINE_LIMIT);
+	low_kib = memmap_total(&boot_memmap, MEM_USABLE) >> 10;
+	reserve(0, MiB(1), MEM_RESERVED, "low memory");
+	low_kib -= memmap_total(&boot_memmap, MEM_USABLE) >> 10;
 
 	paging_init(boot_memmap.regions, boot_memmap.nr, early_page);
 	traps_init();
