@@ -227,7 +227,6 @@ static int lzma_chunk(struct lzma2_dec *d, u32 dict_size, const u8 *in, size_t i
 	u32 state = d->state, rep0 = d->rep0, rep1 = d->rep1, rep2 = d->rep2, rep3 = d->rep3;
 	const u32 pb_mask = (1u << d->pb) - 1, lp_mask = (1u << d->lp) - 1;
 	const unsigned int lc = d->lc;
-	int ret = 0;
 
 	if (in_len < 5 || in[0] != 0)
 		return kimg_fail(err, -EINVAL, "lzma: bad range coder start");
@@ -253,10 +252,9 @@ static int lzma_chunk(struct lzma2_dec *d, u32 dict_size, const u8 *in, size_t i
 			if (state >= 7) {
 				u32 match;
 
-				if (unlikely(rep0 >= have)) {
-					ret = kimg_fail(err, -EINVAL, "lzma: distance beyond the dictionary");
-					break;
-				}
+				if (unlikely(rep0 >= have))
+					return kimg_fail(err, -EINVAL,
+							 "lzma: distance beyond the dictionary");
 				match = out[pos - rep0 - 1];
 				do {
 					u32 mbit = (match >> 7) & 1;
@@ -288,11 +286,9 @@ static int lzma_chunk(struct lzma2_dec *d, u32 dict_size, const u8 *in, size_t i
 				if (!rc_bit(&rc, &p->is_rep0_long[state][pos_state])) {
 					/* A one-byte match at rep0. */
 					state = state < 7 ? 9 : 11;
-					if (unlikely(rep0 >= have)) {
-						ret = kimg_fail(err, -EINVAL,
-								"lzma: distance beyond the dictionary");
-						break;
-					}
+					if (unlikely(rep0 >= have))
+						return kimg_fail(err, -EINVAL,
+								 "lzma: distance beyond the dictionary");
 					out[pos] = out[pos - rep0 - 1];
 					pos++;
 					continue;
@@ -319,15 +315,12 @@ static int lzma_chunk(struct lzma2_dec *d, u32 dict_size, const u8 *in, size_t i
 		}
 
 		len += MATCH_LEN_MIN;
-		if (unlikely(rep0 >= have || rep0 >= dict_size)) {
-			ret = kimg_fail(err, -EINVAL, "lzma: distance %u beyond the dictionary (%zu bytes)",
-					rep0 + 1, have < dict_size ? have : (size_t)dict_size);
-			break;
-		}
-		if (unlikely(len > end - pos)) {
-			ret = kimg_fail(err, -EINVAL, "lzma: match runs past the end of its chunk");
-			break;
-		}
+		if (unlikely(rep0 >= have || rep0 >= dict_size))
+			return kimg_fail(err, -EINVAL,
+					 "lzma: distance %u beyond the dictionary (%zu bytes)", rep0 + 1,
+					 have < dict_size ? have : (size_t)dict_size);
+		if (unlikely(len > end - pos))
+			return kimg_fail(err, -EINVAL, "lzma: match runs past the end of its chunk");
 		{
 			u8 *dst = out + pos;
 			const u8 *src = dst - rep0 - 1;
@@ -337,15 +330,15 @@ static int lzma_chunk(struct lzma2_dec *d, u32 dict_size, const u8 *in, size_t i
 		}
 		pos += len;
 	}
-	if (!ret && (rc.pos != rc.len || rc.code != 0))
-		ret = kimg_fail(err, -EINVAL, "lzma: chunk of %zu bytes %s", in_len,
-				rc.pos > rc.len ? "is truncated" : "does not end where its data ends");
+	if (rc.pos != rc.len || rc.code != 0)
+		return kimg_fail(err, -EINVAL, "lzma: chunk of %zu bytes %s", in_len,
+				 rc.pos > rc.len ? "is truncated" : "does not end where its data ends");
 	d->state = state;
 	d->rep0 = rep0;
 	d->rep1 = rep1;
 	d->rep2 = rep2;
 	d->rep3 = rep3;
-	return ret;
+	return 0;
 }
 
 int lzma2_decode(struct lzma2_dec *d, u32 dict_size, const u8 *in, size_t in_len,
@@ -354,105 +347,83 @@ int lzma2_decode(struct lzma2_dec *d, u32 dict_size, const u8 *in, size_t in_len
 {
 	size_t ip = 0, op = *out_pos, dict_start = op;
 	bool need_dict_reset = true, need_props = true;
-	int ret = 0;
+	int ret;
 
 	for (;;) {
 		u32 usize, csize;
 		u8 ctl;
 
-		if (ip >= in_len) {
-			ret = kimg_fail(err, -EINVAL, "lzma2: truncated (no end marker)");
-			break;
-		}
+		if (ip >= in_len)
+			return kimg_fail(err, -EINVAL, "lzma2: truncated (no end marker)");
 		ctl = in[ip++];
+		/* Where decoding stands: the end after the 0x00 marker, else for diagnosis. */
+		*in_used = ip;
+		*out_pos = op;
 		if (!ctl)
-			break;
+			return 0;
 		if (ctl >= 0xe0 || ctl == 1) {
 			need_props = true;
 			need_dict_reset = false;
 			dict_start = op;
 		} else if (need_dict_reset) {
-			ret = kimg_fail(err, -EINVAL, "lzma2: first chunk does not reset the dictionary");
-			break;
+			return kimg_fail(err, -EINVAL,
+					 "lzma2: first chunk does not reset the dictionary");
 		}
 
 		if (ctl < 0x80) {
-			if (ctl > 2) {
-				ret = kimg_fail(err, -EINVAL, "lzma2: invalid chunk type %#x", ctl);
-				break;
-			}
-			if (in_len - ip < 2) {
-				ret = kimg_fail(err, -EINVAL, "lzma2: truncated chunk header");
-				break;
-			}
+			if (ctl > 2)
+				return kimg_fail(err, -EINVAL, "lzma2: invalid chunk type %#x", ctl);
+			if (in_len - ip < 2)
+				return kimg_fail(err, -EINVAL, "lzma2: truncated chunk header");
 			usize = ((u32)in[ip] << 8 | in[ip + 1]) + 1;
 			ip += 2;
-			if (usize > in_len - ip) {
-				ret = kimg_fail(err, -EINVAL, "lzma2: truncated uncompressed chunk");
-				break;
-			}
-			if (usize > out_size - op) {
-				ret = kimg_fail(err, -ENOSPC, "lzma2: output larger than %zu bytes",
-						out_size);
-				break;
-			}
+			if (usize > in_len - ip)
+				return kimg_fail(err, -EINVAL, "lzma2: truncated uncompressed chunk");
+			if (usize > out_size - op)
+				return kimg_fail(err, -ENOSPC, "lzma2: output larger than %zu bytes",
+						 out_size);
 			memcpy(out + op, in + ip, usize);
 			ip += usize;
 			op += usize;
 			continue;
 		}
 
-		if (in_len - ip < 4) {
-			ret = kimg_fail(err, -EINVAL, "lzma2: truncated chunk header");
-			break;
-		}
+		if (in_len - ip < 4)
+			return kimg_fail(err, -EINVAL, "lzma2: truncated chunk header");
 		usize = ((u32)(ctl & 0x1f) << 16 | (u32)in[ip] << 8 | in[ip + 1]) + 1;
 		csize = ((u32)in[ip + 2] << 8 | in[ip + 3]) + 1;
 		ip += 4;
 		if (ctl >= 0xc0) {
 			u32 props, lc, lp, pb;
 
-			if (ip >= in_len) {
-				ret = kimg_fail(err, -EINVAL, "lzma2: truncated chunk header");
-				break;
-			}
+			if (ip >= in_len)
+				return kimg_fail(err, -EINVAL, "lzma2: truncated chunk header");
 			props = in[ip++];
-			if (props >= 9 * 5 * 5) {
-				ret = kimg_fail(err, -EINVAL, "lzma2: invalid properties byte %#x", props);
-				break;
-			}
+			if (props >= 9 * 5 * 5)
+				return kimg_fail(err, -EINVAL, "lzma2: invalid properties byte %#x",
+						 props);
 			lc = props % 9;
 			lp = (props / 9) % 5;
 			pb = props / 45;
-			if (lc + lp > LC_LP_MAX) {
-				ret = kimg_fail(err, -EINVAL, "lzma2: lc %u + lp %u exceeds 4", lc, lp);
-				break;
-			}
+			if (lc + lp > LC_LP_MAX)
+				return kimg_fail(err, -EINVAL, "lzma2: lc %u + lp %u exceeds 4", lc, lp);
 			d->lc = lc;
 			d->lp = lp;
 			d->pb = pb;
 			need_props = false;
 		} else if (need_props) {
-			ret = kimg_fail(err, -EINVAL, "lzma2: chunk without the properties it needs");
-			break;
+			return kimg_fail(err, -EINVAL, "lzma2: chunk without the properties it needs");
 		}
 		if (ctl >= 0xa0)
 			reset_state(d);
-		if (csize > in_len - ip) {
-			ret = kimg_fail(err, -EINVAL, "lzma2: truncated chunk");
-			break;
-		}
-		if (usize > out_size - op) {
-			ret = kimg_fail(err, -ENOSPC, "lzma2: output larger than %zu bytes", out_size);
-			break;
-		}
+		if (csize > in_len - ip)
+			return kimg_fail(err, -EINVAL, "lzma2: truncated chunk");
+		if (usize > out_size - op)
+			return kimg_fail(err, -ENOSPC, "lzma2: output larger than %zu bytes", out_size);
 		ret = lzma_chunk(d, dict_size, in + ip, csize, out, op, op + usize, dict_start, err);
 		if (ret)
-			break;
+			return ret;
 		ip += csize;
 		op += usize;
 	}
-	*in_used = ip;
-	*out_pos = op;
-	return ret;
 }
