@@ -31,19 +31,13 @@ bool parse_size(const char *s, u64 *out)
 
 static bool parse_bool(const char *s, bool *out)
 {
-	static const char *const yes[] = { "1", "yes", "on", "true" };
-	static const char *const no[] = { "0", "no", "off", "false" };
+	static const char *const words[] = { "0", "1", "no", "yes", "off", "on", "false", "true" };
 
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
-		if (!strcmp(s, yes[i])) {
-			*out = true;
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if (!strcmp(s, words[i])) {
+			*out = i & 1; /* each "no" word is followed by its "yes" */
 			return true;
 		}
-		if (!strcmp(s, no[i])) {
-			*out = false;
-			return true;
-		}
-	}
 	return false;
 }
 

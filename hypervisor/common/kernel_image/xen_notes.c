@@ -104,20 +104,6 @@ static int get_num(const struct xen_notes *n, unsigned int type, u64 *v, struct 
 	}
 }
 
-static int get_num32(const struct xen_notes *n, unsigned int type, u32 *v, struct kimg_err *err)
-{
-	u64 x;
-	int ret = get_num(n, type, &x, err);
-
-	if (ret)
-		return ret;
-	if (x > UINT32_MAX)
-		return kimg_fail(err, -EINVAL, "Xen %s note value %#llx is over 32 bits",
-				 note_name(type), (unsigned long long)x);
-	*v = (u32)x;
-	return 0;
-}
-
 /* Copies len bytes of d (up to a NUL), truncated to fit buf, non-printables as '?'. */
 static void copy_printable(char *buf, size_t size, const u8 *d, size_t len)
 {
@@ -212,14 +198,20 @@ int xen_notes_decode(const struct xen_notes *n, struct xen_elf_info *info, struc
 			info->notes |= 1ull << t;
 
 	for (size_t i = 0; i < ARRAY_SIZE(nums); i++) {
+		u64 v;
+
 		if (!n->desc[nums[i].type])
 			continue;
-		if (nums[i].wide)
-			ret = get_num(n, nums[i].type, (u64 *)(base + nums[i].offset), err);
-		else
-			ret = get_num32(n, nums[i].type, (u32 *)(base + nums[i].offset), err);
+		ret = get_num(n, nums[i].type, &v, err);
 		if (ret)
 			return ret;
+		if (nums[i].wide)
+			*(u64 *)(base + nums[i].offset) = v;
+		else if (v <= UINT32_MAX)
+			*(u32 *)(base + nums[i].offset) = (u32)v;
+		else
+			return kimg_fail(err, -EINVAL, "Xen %s note value %#llx is over 32 bits",
+					 note_name(nums[i].type), (unsigned long long)v);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		if (n->desc[strs[i].type])
