@@ -29,6 +29,7 @@ EXTRA_PACKAGES=(
 	newlib-source						# C library for libpv guests
 	busybox-static libc6-dev				# dom0 initramfs (busybox, the static workout)
 	xenstore-utils						# Debian's xenstore clients against mica-store
+	e2fsprogs						# mke2fs and e2fsck copied into the PV block test guest
 )
 
 QEMU_PACKAGE=qemu-system-x86
