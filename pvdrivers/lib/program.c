@@ -30,7 +30,7 @@ static void usage(FILE *out, const struct pvb_program *p)
 
 int pvb_main(int argc, char **argv, const struct pvb_program *p)
 {
-	struct option longopts[] = {
+	const struct option longopts[] = {
 		{ "daemon", no_argument, NULL, 'd' }, { "log", required_argument, NULL, 'l' },
 		{ "pidfile", required_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' },
 		{ p->extra_long, required_argument, NULL, p->extra_opt }, { NULL, 0, NULL, 0 },
@@ -41,10 +41,9 @@ int pvb_main(int argc, char **argv, const struct pvb_program *p)
 	struct pvb *b;
 	int c, rc;
 
+	/* Without an own option its longopts entry is { NULL, ... }: the end. */
 	if (p->extra_opt)
 		snprintf(shortopts, sizeof(shortopts), "dl:p:h%c:", p->extra_opt);
-	else
-		longopts[4] = longopts[5];
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		if (c == 'd')
 			background = true;
