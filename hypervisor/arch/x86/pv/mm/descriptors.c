@@ -34,12 +34,8 @@ void pv_destroy_gdt(struct vcpu *v)
 		u64 mfn = v->arch.gdt_frames[i];
 
 		v->arch.gdt_frames[i] = 0;
-		if (mfn) {
-			struct frame *f = mfn_to_frame(mfn);
-
-			pt_put_type(f);
-			pt_put_page(f);
-		}
+		if (mfn)
+			put_page_and_type(mfn_to_frame(mfn));
 	}
 	v->arch.gdt_ents = 0;
 }
@@ -56,12 +52,8 @@ int pv_set_gdt(struct vcpu *v, const u64 *frames, unsigned int entries)
 		struct frame *f = pv_ram_frame(frames[i]);
 
 		/* A frame listed twice is fine: it holds two references. */
-		if (!f || !pt_get_page(f, v->domain->id))
+		if (!f || pt_get_page_and_type(f, v->domain->id, PGT_SEG_DESC, &ctx))
 			goto fail;
-		if (pt_get_type(f, PGT_SEG_DESC, &ctx)) {
-			pt_put_page(f);
-			goto fail;
-		}
 	}
 	pv_destroy_gdt(v);
 	for (i = 0; i < nr; i++)
@@ -72,12 +64,8 @@ int pv_set_gdt(struct vcpu *v, const u64 *frames, unsigned int entries)
 	return 0;
 
 fail:
-	while (i-- > 0) {
-		struct frame *f = mfn_to_frame(frames[i]);
-
-		pt_put_type(f);
-		pt_put_page(f);
-	}
+	while (i-- > 0)
+		put_page_and_type(mfn_to_frame(frames[i]));
 	return -EINVAL;
 }
 
@@ -100,19 +88,14 @@ long do_update_descriptor(pv_u64 maddr, pv_u64 desc)
 	unsigned int type;
 	struct pt_ctx ctx;
 
-	if ((maddr & 7) || !pt_check_descriptor(&desc))
-		return -EINVAL;
-	if (!f || !pt_get_page(f, d->id))
+	if ((maddr & 7) || !pt_check_descriptor(&desc) || !f)
 		return -EINVAL;
 	/* A descriptor page stays one (its new entry was checked); anything else must be writable. */
 	type = pgt_type(READ_ONCE(f->type_info)) == PGT_SEG_DESC ? PGT_SEG_DESC : PGT_WRITABLE;
 	pt_ctx_self(&ctx, d->id, false);
-	if (pt_get_type(f, type, &ctx)) {
-		pt_put_page(f);
+	if (pt_get_page_and_type(f, d->id, type, &ctx))
 		return -EINVAL;
-	}
 	WRITE_ONCE(pt_map(frame_to_mfn(f))[(maddr & (PAGE_SIZE - 1)) / 8], desc);
-	pt_put_type(f);
-	pt_put_page(f);
+	put_page_and_type(f);
 	return 0;
 }

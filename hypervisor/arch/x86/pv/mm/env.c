@@ -77,9 +77,17 @@ unsigned int pt_this_cpu(void)
 	return this_cpu()->cpu;
 }
 
-struct frame *pv_ram_frame(u64 mfn)
+struct frame *pv_get_l1_in_use(u64 mfn, u16 owner)
 {
-	return mfn_is_ram(mfn) ? mfn_to_frame(mfn) : NULL;
+	struct frame *f = pv_ram_frame(mfn);
+
+	if (!f || !pt_get_page(f, owner))
+		return NULL;
+	if (pt_get_type_in_use(f, PGT_L1)) {
+		pt_put_page(f);
+		return NULL;
+	}
+	return f;
 }
 
 bool get_page(struct frame *f, const struct domain *d)
@@ -89,14 +97,10 @@ bool get_page(struct frame *f, const struct domain *d)
 
 int get_page_and_type(struct frame *f, const struct domain *d, enum pv_page_type t)
 {
-	int rc;
+	struct pt_ctx ctx;
 
-	if (!get_page(f, d))
-		return -EINVAL;
-	rc = get_page_type(f, t);
-	if (rc)
-		put_page(f);
-	return rc;
+	pt_ctx_self(&ctx, d->id, false);
+	return pt_get_page_and_type(f, d->id, t, &ctx);
 }
 
 int pv_get_pg_owner(struct domain *cur, u16 domid, struct pg_owner *o)

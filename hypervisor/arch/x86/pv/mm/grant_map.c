@@ -89,7 +89,6 @@ static struct frame *entry_table(struct domain *ld, u64 addr, u32 flags, unsigne
 				 u64 *va)
 {
 	struct vcpu *v = current_vcpu();
-	struct frame *l1;
 	mfn_t mfn;
 
 	*va = 0;
@@ -104,30 +103,12 @@ static struct frame *entry_table(struct domain *ld, u64 addr, u32 flags, unsigne
 			return NULL;
 		*va = addr;
 	}
-	l1 = pv_ram_frame(mfn);
-	if (!l1 || !pt_get_page(l1, ld->id))
-		return NULL;
-	if (pt_get_type_in_use(l1, PGT_L1)) {
-		pt_put_page(l1);
-		return NULL;
-	}
-	return l1;
-}
-
-static void entry_table_put(struct frame *l1)
-{
-	pt_put_type(l1);
-	pt_put_page(l1);
+	return pv_get_l1_in_use(mfn, ld->id);
 }
 
 int arch_gnttab_create_mapping(struct domain *ld, u64 addr, u32 flags, u64 mfn, u16 owner)
 {
-	struct pt_ctx ctx = {
-		.pt_owner = ld->id,
-		.pg_owner = owner,
-		.pt_priv = ld->is_privileged,
-		.budget = PT_VALIDATE_BUDGET,
-	};
+	struct pt_ctx ctx;
 	u64 pte = (mfn << PAGE_SHIFT) | GNT_PTE_FLAGS |
 		  ((u64)((flags >> GNTMAP_guest_avail0_shift) & GNT_AVAIL_MASK) << GNT_AVAIL_SHIFT);
 	struct frame *l1;
@@ -140,8 +121,12 @@ int arch_gnttab_create_mapping(struct domain *ld, u64 addr, u32 flags, u64 mfn, 
 	l1 = entry_table(ld, addr, flags, &idx, &va);
 	if (!l1)
 		return -EINVAL;
+	/* The granter's frame; no privilege of its own (no I/O memory, no foreign frames). */
+	pt_ctx_self(&ctx, ld->id, false);
+	ctx.pg_owner = owner;
+	ctx.pg_priv = false;
 	rc = pt_modify_entry(l1, 1, idx, pt_rmw_set, &pte, &ctx, &old);
-	entry_table_put(l1);
+	put_page_and_type(l1);
 	if (rc)
 		return -EINVAL;
 	if (va && (old & PG_P))
@@ -179,7 +164,7 @@ int arch_gnttab_destroy_mapping(struct domain *ld, u64 addr, u32 flags, u64 mfn)
 		return -EINVAL;
 	pt_ctx_self(&ctx, ld->id, false);
 	rc = pt_modify_entry(l1, 1, idx, clear_if_grant, &c, &ctx, &old);
-	entry_table_put(l1);
+	put_page_and_type(l1);
 	return rc || !c.matched ? -EINVAL : 0;
 }
 

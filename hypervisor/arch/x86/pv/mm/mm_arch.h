@@ -47,8 +47,8 @@ struct pg_owner {
 int pv_get_pg_owner(struct domain *cur, u16 domid, struct pg_owner *o);
 void pv_put_pg_owner(struct pg_owner *o);
 
-/* The RAM frame mfn, or NULL. */
-struct frame *pv_ram_frame(u64 mfn);
+/* The L1 table mfn of owner's, in use: with a general and a type reference; else NULL. */
+struct frame *pv_get_l1_in_use(u64 mfn, u16 owner);
 
 /* pv_set_root, preemptible for mmuext_op (-ERESTART). */
 int pv_set_root_cont(struct vcpu *v, u64 mfn, bool user, bool preemptible);

@@ -132,6 +132,9 @@ void pt_bug(const char *what);
 unsigned int pt_this_cpu(void);
 #define PT_MAX_CPUS 64
 
+/* The RAM frame mfn, or NULL (validate.c). */
+struct frame *pv_ram_frame(u64 mfn);
+
 /* ---- page_type.c: references and types ---- */
 
 /* A general reference to a frame owned by owner (count > 0 required). */
@@ -142,6 +145,8 @@ void pt_put_page(struct frame *f);
 
 /* A type reference, validating on a type change: 0, -EINVAL or -ERESTART. */
 int pt_get_type(struct frame *f, unsigned int type, struct pt_ctx *ctx);
+/* A general reference (owner's frame, else -EINVAL), then a type reference as pt_get_type. */
+int pt_get_page_and_type(struct frame *f, u16 owner, unsigned int type, struct pt_ctx *ctx);
 /* A type reference only if f is already validated as type with a count: 0 or -EINVAL. */
 int pt_get_type_in_use(struct frame *f, unsigned int type);
 /*

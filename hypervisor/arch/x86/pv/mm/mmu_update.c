@@ -29,29 +29,25 @@ static int normal_update(const struct mmu_update *req, unsigned int cmd, struct 
 	unsigned int idx = (addr & (PAGE_SIZE - 1)) / sizeof(u64), type;
 	struct frame *f = pv_ram_frame(addr >> PAGE_SHIFT);
 	struct pt_ctx self;
-	int rc;
+	int rc = -EINVAL;
 
 	if (!f || !pt_get_page(f, ctx->pt_owner))
 		return -EINVAL;
 	type = pgt_type(READ_ONCE(f->type_info));
+	pt_ctx_self(&self, ctx->pt_owner, false);
 	if (pgt_is_table(type) && !pt_get_type_in_use(f, type)) {
 		/* Upper levels only ever hold the table owner's own frames. */
-		if (type > PGT_L1 && ctx->pg_owner != ctx->pt_owner)
-			rc = -EINVAL;
-		else
+		if (type == PGT_L1 || ctx->pg_owner == ctx->pt_owner)
 			rc = pt_modify_entry(f, type, idx,
 					     cmd == MMU_PT_UPDATE_PRESERVE_AD ? pt_rmw_set_keep_ad :
 										 pt_rmw_set,
 					     &val, ctx, &old);
 		pt_put_type(f);
-	} else {
+	} else if (!pt_get_type(f, PGT_WRITABLE, &self)) {
 		/* Not a table in use: an ordinary store, if the frame may be written. */
-		pt_ctx_self(&self, ctx->pt_owner, false);
-		rc = pt_get_type(f, PGT_WRITABLE, &self) ? -EINVAL : 0;
-		if (!rc) {
-			WRITE_ONCE(pt_map(frame_to_mfn(f))[idx], val);
-			pt_put_type(f);
-		}
+		WRITE_ONCE(pt_map(frame_to_mfn(f))[idx], val);
+		pt_put_type(f);
+		rc = 0;
 	}
 	pt_put_page(f);
 	return rc;
@@ -135,14 +131,9 @@ long do_mmu_update(pv_gva_t reqs, pv_u32 count, pv_gva_t done, pv_u32 foreigndom
 		rc = -EPERM;
 		goto out;
 	}
-	ctx = (struct pt_ctx){
-		.pt_owner = pt_dom->id,
-		.pg_owner = pg.id,
-		.pt_priv = pt_dom->is_privileged,
-		.pg_priv = pg.priv,
-		.preemptible = true,
-		.budget = PT_VALIDATE_BUDGET,
-	};
+	pt_ctx_self(&ctx, pt_dom->id, true);
+	ctx.pg_owner = pg.id;
+	ctx.pg_priv = pg.priv;
 
 	for (i = 0; i < count; i++) {
 		struct mmu_update req;

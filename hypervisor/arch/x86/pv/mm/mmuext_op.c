@@ -46,14 +46,10 @@ int pv_set_root_cont(struct vcpu *v, u64 mfn, bool user, bool preemptible)
 	if (mfn) {
 		struct frame *f = pv_ram_frame(mfn);
 
-		if (!f || !pt_get_page(f, d->id))
-			return -EINVAL;
 		pt_ctx_self(&ctx, d->id, preemptible);
-		rc = pt_get_type(f, PGT_L4, &ctx);
-		if (rc) {
-			pt_put_page(f);
+		rc = f ? pt_get_page_and_type(f, d->id, PGT_L4, &ctx) : -EINVAL;
+		if (rc)
 			return rc;
-		}
 	} else if (!user) {
 		return -EINVAL;
 	}
@@ -61,12 +57,8 @@ int pv_set_root_cont(struct vcpu *v, u64 mfn, bool user, bool preemptible)
 	/* Off the old root before its references go. */
 	if (loaded && mfn)
 		write_cr3(mfn << PAGE_SHIFT);
-	if (old) {
-		struct frame *f = mfn_to_frame(old);
-
-		pt_put_type(f);
-		pt_put_page(f);
-	}
+	if (old)
+		put_page_and_type(mfn_to_frame(old));
 	return 0;
 }
 
@@ -78,15 +70,11 @@ int pv_set_root(struct vcpu *v, u64 mfn, bool user)
 void pv_mm_vcpu_destroy(struct vcpu *v)
 {
 	for (int user = 0; user < 2; user++) {
-		u64 *slot = user ? &v->arch.user_root : &v->arch.kernel_root;
+		u64 *slot = user ? &v->arch.user_root : &v->arch.kernel_root, mfn = *slot;
 
-		if (*slot) {
-			struct frame *f = mfn_to_frame(*slot);
-
-			*slot = 0;
-			pt_put_type(f);
-			pt_put_page(f);
-		}
+		*slot = 0;
+		if (mfn)
+			put_page_and_type(mfn_to_frame(mfn));
 	}
 	pv_destroy_gdt(v);
 }
@@ -138,14 +126,8 @@ static struct frame *writable_frame(u64 mfn, const struct pg_owner *pg)
 	struct frame *f = pv_ram_frame(mfn);
 	struct pt_ctx ctx;
 
-	if (!f || !pt_get_page(f, pg->id))
-		return NULL;
 	pt_ctx_self(&ctx, pg->id, false);
-	if (pt_get_type(f, PGT_WRITABLE, &ctx)) {
-		pt_put_page(f);
-		return NULL;
-	}
-	return f;
+	return f && !pt_get_page_and_type(f, pg->id, PGT_WRITABLE, &ctx) ? f : NULL;
 }
 
 static int copy_page(const struct mmuext_op *op, const struct pg_owner *pg)
@@ -160,8 +142,7 @@ static int copy_page(const struct mmuext_op *op, const struct pg_owner *pg)
 		return -EINVAL;
 	}
 	memcpy(pt_map(frame_to_mfn(dst)), pt_map(frame_to_mfn(src)), PAGE_SIZE);
-	pt_put_type(dst);
-	pt_put_page(dst);
+	put_page_and_type(dst);
 	pt_put_page(src);
 	return 0;
 }
@@ -173,8 +154,7 @@ static int clear_page(const struct mmuext_op *op, const struct pg_owner *pg)
 	if (!f)
 		return -EINVAL;
 	memset(pt_map(frame_to_mfn(f)), 0, PAGE_SIZE);
-	pt_put_type(f);
-	pt_put_page(f);
+	put_page_and_type(f);
 	return 0;
 }
 
@@ -208,14 +188,10 @@ static int own_op(struct vcpu *v, const struct mmuext_op *op)
 		}
 		return 0;
 	case MMUEXT_FLUSH_CACHE:
-		if (!d->is_privileged)
-			return -EACCES;
-		__asm__ volatile("wbinvd" ::: "memory");
-		return 0;
 	case MMUEXT_FLUSH_CACHE_GLOBAL:
-		/* Caches are coherent between CPUs; write back this one's as Xen would each. */
+		/* Caches are coherent between CPUs: for GLOBAL too, write back this one's (Xen's errnos). */
 		if (!d->is_privileged)
-			return -EINVAL;
+			return op->cmd == MMUEXT_FLUSH_CACHE ? -EACCES : -EINVAL;
 		__asm__ volatile("wbinvd" ::: "memory");
 		return 0;
 	case MMUEXT_SET_LDT:
@@ -273,14 +249,11 @@ long do_mmuext_op(pv_gva_t ops, pv_u32 count, pv_gva_t done, pv_u32 foreigndom)
 		return -EFAULT;
 	if (pv_get_pg_owner(d, (u16)foreigndom, &pg))
 		return -ESRCH;
-	if (!pg.d) {
-		/* DOMID_IO owns no page tables. */
+	/* DOMID_IO owns no page tables. */
+	rc = !pg.d ? -EINVAL : pg.foreign && !d->is_privileged ? -EPERM : 0;
+	if (rc) {
 		pv_put_pg_owner(&pg);
-		return -EINVAL;
-	}
-	if (pg.foreign && !d->is_privileged) {
-		pv_put_pg_owner(&pg);
-		return -EPERM;
+		return rc;
 	}
 
 	/* One validation budget for the whole call: pins stop it when spent. */

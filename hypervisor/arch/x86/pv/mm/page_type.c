@@ -442,6 +442,18 @@ void pt_put_type(struct frame *f)
 	pt_put_type_mode(f, PT_PUT_NOW);
 }
 
+int pt_get_page_and_type(struct frame *f, u16 owner, unsigned int type, struct pt_ctx *ctx)
+{
+	int rc;
+
+	if (!pt_get_page(f, owner))
+		return -EINVAL;
+	rc = pt_get_type(f, type, ctx);
+	if (rc)
+		pt_put_page(f);
+	return rc;
+}
+
 /* ---- pins ---- */
 
 int pt_pin(struct frame *f, unsigned int type, struct pt_ctx *ctx)
@@ -450,16 +462,11 @@ int pt_pin(struct frame *f, unsigned int type, struct pt_ctx *ctx)
 
 	if (!pgt_is_table(type))
 		return -EINVAL;
-	if (!pt_get_page(f, ctx->pt_owner))
-		return -EINVAL;
-	rc = pt_get_type(f, type, ctx);
-	if (rc) {
-		pt_put_page(f);
+	rc = pt_get_page_and_type(f, ctx->pt_owner, type, ctx);
+	if (rc)
 		return rc;
-	}
 	if (__atomic_fetch_or(&f->type_info, PGT_PINNED, __ATOMIC_SEQ_CST) & PGT_PINNED) {
-		pt_put_type(f);
-		pt_put_page(f);
+		put_page_and_type(f);
 		return -EINVAL;
 	}
 	return 0;
@@ -473,8 +480,7 @@ int pt_unpin(struct frame *f, u16 owner)
 		pt_put_page(f);
 		return -EINVAL;
 	}
-	pt_put_type(f);
-	pt_put_page(f);
+	put_page_and_type(f);
 	pt_put_page(f);
 	return 0;
 }
@@ -513,10 +519,8 @@ void pv_page_assign(struct frame *f)
 /* Drops a pin f holds, on its owner's behalf. */
 static void drop_pin(struct frame *f)
 {
-	if (__atomic_fetch_and(&f->type_info, ~PGT_PINNED, __ATOMIC_SEQ_CST) & PGT_PINNED) {
-		pt_put_type(f);
-		pt_put_page(f);
-	}
+	if (__atomic_fetch_and(&f->type_info, ~PGT_PINNED, __ATOMIC_SEQ_CST) & PGT_PINNED)
+		put_page_and_type(f);
 }
 
 /* Bounds the help a release gives the queues before it reports -EBUSY. */

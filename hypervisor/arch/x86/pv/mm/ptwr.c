@@ -84,7 +84,6 @@ static bool emulate(struct vcpu *v, struct cpu_regs *regs, u64 cr2, struct frame
 
 bool pv_handle_page_fault(struct vcpu *v, struct cpu_regs *regs, u64 cr2)
 {
-	struct domain *d = v->domain;
 	struct frame *target;
 	unsigned int idx;
 	mfn_t l1;
@@ -102,15 +101,10 @@ bool pv_handle_page_fault(struct vcpu *v, struct cpu_regs *regs, u64 cr2)
 	if (!(pte & PG_P) || (pte & PG_RW))
 		return false;
 	/* The page written must be an L1 table of the domain's, in use. */
-	target = pv_ram_frame(pte_mfn(pte));
-	if (!target || !pt_get_page(target, d->id))
+	target = pv_get_l1_in_use(pte_mfn(pte), v->domain->id);
+	if (!target)
 		return false;
-	if (pt_get_type_in_use(target, PGT_L1)) {
-		pt_put_page(target);
-		return false;
-	}
 	done = emulate(v, regs, cr2, target);
-	pt_put_type(target);
-	pt_put_page(target);
+	put_page_and_type(target);
 	return done;
 }

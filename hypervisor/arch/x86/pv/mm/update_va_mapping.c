@@ -49,13 +49,7 @@ static long update_va_mapping(u64 va, u64 pte, u64 flags, const struct pg_owner 
 {
 	struct vcpu *v = current_vcpu();
 	struct domain *d = v->domain;
-	struct pt_ctx ctx = {
-		.pt_owner = d->id,
-		.pg_owner = pg->id,
-		.pt_priv = d->is_privileged,
-		.pg_priv = pg->priv,
-		.budget = PT_VALIDATE_BUDGET,
-	};
+	struct pt_ctx ctx;
 	struct frame *l1;
 	unsigned int idx;
 	mfn_t l1_mfn;
@@ -64,16 +58,14 @@ static long update_va_mapping(u64 va, u64 pte, u64 flags, const struct pg_owner 
 
 	if (!v->arch.kernel_root || pt_walk_l1(v->arch.kernel_root, va, &l1_mfn, &idx))
 		return -EINVAL;
-	l1 = mfn_to_frame(l1_mfn);
-	if (!pt_get_page(l1, d->id))
+	l1 = pv_get_l1_in_use(l1_mfn, d->id);
+	if (!l1)
 		return -EINVAL;
-	if (pt_get_type_in_use(l1, PGT_L1)) {
-		pt_put_page(l1);
-		return -EINVAL;
-	}
+	pt_ctx_self(&ctx, d->id, false);
+	ctx.pg_owner = pg->id;
+	ctx.pg_priv = pg->priv;
 	rc = pt_modify_entry(l1, 1, idx, pt_rmw_set, &pte, &ctx, &old);
-	pt_put_type(l1);
-	pt_put_page(l1);
+	put_page_and_type(l1);
 	if (rc)
 		return rc;
 	return flush(d, va, flags, old, pte);

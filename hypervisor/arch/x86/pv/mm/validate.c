@@ -43,7 +43,7 @@ static u64 adjust(u64 e, unsigned int level)
 	return e;
 }
 
-static struct frame *ram_frame(mfn_t mfn)
+struct frame *pv_ram_frame(u64 mfn)
 {
 	return mfn_is_ram(mfn) ? mfn_to_frame(mfn) : NULL;
 }
@@ -61,7 +61,7 @@ static bool l1_owner_ok(u16 owner, const struct pt_ctx *ctx)
 static int l1e_get(u64 e, struct pt_ctx *ctx)
 {
 	mfn_t mfn = pte_mfn(e);
-	struct frame *f = ram_frame(mfn);
+	struct frame *f = pv_ram_frame(mfn);
 	u16 owner;
 	int rc;
 
@@ -98,7 +98,7 @@ int pt_entry_get(u64 e, unsigned int level, struct pt_ctx *ctx)
 		return -EINVAL;
 	if (level == 1)
 		return l1e_get(e, ctx);
-	f = ram_frame(pte_mfn(e));
+	f = pv_ram_frame(pte_mfn(e));
 	if (!f || !pt_get_page(f, ctx->pt_owner))
 		return -EINVAL;
 	/* Lower tables hold only the table owner's frames, whatever the caller's foreigndom. */
@@ -119,7 +119,7 @@ void pt_entry_put(u64 e, unsigned int level, enum pt_put_mode mode)
 
 	if (!(e & PG_P))
 		return;
-	f = ram_frame(pte_mfn(e));
+	f = pv_ram_frame(pte_mfn(e));
 	if (!f)
 		return; /* I/O memory holds no references */
 	if (level > 1 || (e & PG_RW))
