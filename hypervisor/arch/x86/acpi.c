@@ -126,19 +126,19 @@ static const struct sdt_header *table_check(paddr_t pa)
 	return t;
 }
 
+/* Reads a little-endian field of width bytes at offset off (tables need not align them). */
+static u64 field(const u8 *e, unsigned int off, unsigned int width)
+{
+	u64 v = 0;
+
+	memcpy(&v, e + off, width);
+	return v;
+}
+
 static paddr_t root_entry(unsigned int i)
 {
-	const u8 *p = (const u8 *)(root + 1) + (size_t)i * root_entry_size;
-	u64 v64;
-	u32 v32;
-
 	/* XSDT entries start at offset 36, so they are not 8-byte aligned. */
-	if (root_entry_size == 8) {
-		memcpy(&v64, p, sizeof(v64));
-		return v64;
-	}
-	memcpy(&v32, p, sizeof(v32));
-	return v32;
+	return field((const u8 *)(root + 1), i * root_entry_size, root_entry_size);
 }
 
 /* The first sound table with the 4-character signature sig, or NULL. */
@@ -214,15 +214,6 @@ static void add_lint_nmi(u32 uid, u8 lint, u16 flags)
 		return;
 	ai->lint_nmi[ai->nr_lint_nmi++] = (struct acpi_lint_nmi){
 		.acpi_uid = uid, .lint = lint, .flags = flags };
-}
-
-/* Reads a little-endian field of width bytes at offset off of a MADT entry. */
-static u64 field(const u8 *e, unsigned int off, unsigned int width)
-{
-	u64 v = 0;
-
-	memcpy(&v, e + off, width);
-	return v;
 }
 
 static void madt_entry(const u8 *e)

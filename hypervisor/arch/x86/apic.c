@@ -8,6 +8,7 @@
 #include <mica/cmdline.h>
 #include <mica/console.h>
 #include <mica/errno.h>
+#include <mica/lib.h>
 
 bool apic_x2apic;
 static u8 *xapic_base; /* the xAPIC register page, mapped uncached */
@@ -64,14 +65,13 @@ u32 apic_clear_errors(void)
 	return esr;
 }
 
-/* Waits for the xAPIC to accept the previous IPI. Returns 0 or -ETIME. */
+/* Waits for the xAPIC to accept the previous IPI (IPIs come after time_init). 0 or -ETIME. */
 static int xapic_wait_icr_idle(void)
 {
-	u64 start = rdtsc(), limit = tsc_hz ? ns_to_tsc(ICR_TIMEOUT_US * NSEC_PER_USEC) : 0;
-	u64 spins = 0;
+	u64 start = rdtsc(), limit = ns_to_tsc(ICR_TIMEOUT_US * NSEC_PER_USEC);
 
 	while (apic_read(APIC_ICR) & APIC_ICR_BUSY) {
-		if (limit ? rdtsc() - start > limit : ++spins > 10000000)
+		if (rdtsc() - start > limit)
 			return -ETIME;
 		cpu_relax();
 	}
@@ -158,6 +158,7 @@ static void apic_enable_mode(void)
 
 void apic_init_cpu(void)
 {
+	static const unsigned int optional_lvt[] = { APIC_LVT_PERF, APIC_LVT_THERMAL, APIC_LVT_CMCI };
 	unsigned int maxlvt;
 
 	apic_enable_mode();
@@ -165,12 +166,9 @@ void apic_init_cpu(void)
 	apic_write(APIC_TPR, 0);
 	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | IRQ_VECTOR_TIMER);
 	apic_write(APIC_TIMER_INIT, 0);
-	if (maxlvt >= 4)
-		apic_write(APIC_LVT_PERF, APIC_LVT_MASKED);
-	if (maxlvt >= 5)
-		apic_write(APIC_LVT_THERMAL, APIC_LVT_MASKED);
-	if (maxlvt >= 6)
-		apic_write(APIC_LVT_CMCI, APIC_LVT_MASKED);
+	/* The optional LVT entries 4, 5 and 6, where the APIC has them. */
+	for (unsigned int i = 0; i < ARRAY_SIZE(optional_lvt) && maxlvt >= 4 + i; i++)
+		apic_write(optional_lvt[i], APIC_LVT_MASKED);
 	lint_init();
 	apic_write(APIC_LVT_ERROR, IRQ_VECTOR_ERROR);
 	apic_clear_errors();

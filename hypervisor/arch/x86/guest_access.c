@@ -4,6 +4,7 @@
  */
 #include <asm/fixup.h>
 #include <asm/layout.h>
+#include <asm/x86.h>
 #include <mica/errno.h>
 #include <mica/guest_access.h>
 
@@ -18,13 +19,9 @@ bool guest_range_ok(u64 va, size_t len)
 		return false;
 	if (len == 0)
 		return true;
-	/* Canonical: both ends in the lower or upper half. */
-	if (va < 0x0000800000000000UL) {
-		if (end > 0x0000800000000000UL)
-			return false;
-	} else if (va < 0xffff800000000000UL) {
+	/* Canonical: both ends in the lower or upper half (end cannot pass the top). */
+	if (!canonical(va) || (va < 0x0000800000000000UL && end > 0x0000800000000000UL))
 		return false;
-	}
 	return end <= HV_RANGE_START || va >= HV_RANGE_END;
 }
 

@@ -29,7 +29,7 @@ void arch_irq_restore(u64 flags)
 	local_irq_restore(flags);
 }
 
-static void __noreturn stop_here(void)
+void arch_stop_this_cpu(void)
 {
 	for (;;) {
 		local_irq_disable();
@@ -43,7 +43,7 @@ void machine_power_off(void)
 	smp_send_stop();
 	/* Exit status 0 from the device means "finished normally". */
 	arch_qemu_exit(0);
-	stop_here();
+	arch_stop_this_cpu();
 }
 
 /* Resets through the PCI reset control register, then the keyboard controller. */
@@ -56,7 +56,7 @@ void machine_restart(void)
 	for (int i = 0; i < 100000 && (inb(0x64) & 2); i++)
 		cpu_relax();
 	outb(0x64, 0xfe);
-	stop_here();
+	arch_stop_this_cpu();
 }
 
 void arch_halt_all(void)
@@ -65,8 +65,5 @@ void arch_halt_all(void)
 	smp_send_stop();
 	/* Exit status 1 from the device means "halted on an error". */
 	arch_qemu_exit(1);
-	for (;;) {
-		local_irq_disable();
-		halt();
-	}
+	arch_stop_this_cpu();
 }

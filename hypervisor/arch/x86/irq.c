@@ -1,5 +1,6 @@
 /* Dispatch of external interrupt vectors: the APIC timer, IPIs, errors and strays. */
 #include <asm/apic.h>
+#include <asm/arch.h>
 #include <asm/irq.h>
 #include <asm/percpu.h>
 #include <asm/pv_mm.h>
@@ -18,10 +19,7 @@ static __noreturn void stop_this_cpu(void)
 {
 	WRITE_ONCE(this_cpu()->online, false);
 	__atomic_fetch_sub(&nr_cpus_online, 1, __ATOMIC_RELAXED);
-	for (;;) {
-		local_irq_disable();
-		halt();
-	}
+	arch_stop_this_cpu();
 }
 
 void do_irq(struct cpu_regs *regs, unsigned int vector)

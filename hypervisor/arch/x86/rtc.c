@@ -2,20 +2,14 @@
 #include <asm/time.h>
 #include <asm/x86.h>
 #include <mica/console.h>
+#include <mica/lib.h>
 #include <mica/vcpu_time.h>
 
 #define CMOS_INDEX 0x70
 #define CMOS_DATA 0x71
 
-#define RTC_SECONDS 0x00
-#define RTC_MINUTES 0x02
-#define RTC_HOURS 0x04
-#define RTC_DAY 0x07
-#define RTC_MONTH 0x08
-#define RTC_YEAR 0x09
 #define RTC_STATUS_A 0x0a
 #define RTC_STATUS_B 0x0b
-#define RTC_CENTURY 0x32   /* where PC firmware keeps it (ACPI FADT's usual value) */
 
 #define RTC_A_UIP 0x80      /* an update is in progress: registers are changing */
 #define RTC_B_24H 0x02
@@ -24,9 +18,9 @@
 
 #define RTC_READ_TRIES 10
 
-struct rtc_time {
-	u8 sec, min, hour, day, month, year, century;
-};
+/* The date registers, by field; the century is where PC firmware keeps it (the FADT's usual). */
+enum rtc_field { SECOND, MINUTE, HOUR, DAY, MONTH, YEAR, CENTURY, RTC_FIELDS };
+static const u8 rtc_reg[RTC_FIELDS] = { 0x00, 0x02, 0x04, 0x07, 0x08, 0x09, 0x32 };
 
 /* Index writes keep bit 7 clear: NMIs stay enabled. */
 static u8 cmos_read(u8 reg)
@@ -35,21 +29,10 @@ static u8 cmos_read(u8 reg)
 	return inb(CMOS_DATA);
 }
 
-static void read_raw(struct rtc_time *t)
+static void read_raw(u8 t[RTC_FIELDS])
 {
-	t->sec = cmos_read(RTC_SECONDS);
-	t->min = cmos_read(RTC_MINUTES);
-	t->hour = cmos_read(RTC_HOURS);
-	t->day = cmos_read(RTC_DAY);
-	t->month = cmos_read(RTC_MONTH);
-	t->year = cmos_read(RTC_YEAR);
-	t->century = cmos_read(RTC_CENTURY);
-}
-
-static bool same(const struct rtc_time *a, const struct rtc_time *b)
-{
-	return a->sec == b->sec && a->min == b->min && a->hour == b->hour && a->day == b->day &&
-	       a->month == b->month && a->year == b->year && a->century == b->century;
+	for (unsigned int i = 0; i < RTC_FIELDS; i++)
+		t[i] = cmos_read(rtc_reg[i]);
 }
 
 /* Waits (at most about 10 ms, an update takes under 2) for no update in progress. */
@@ -70,8 +53,8 @@ static unsigned int from_bcd(u8 v)
 
 u64 arch_rtc_read_seconds(void)
 {
-	struct rtc_time a, b;
-	unsigned int sec, min, hour, day, month, year, century;
+	u8 a[RTC_FIELDS], b[RTC_FIELDS];
+	unsigned int t[RTC_FIELDS];
 	bool pm;
 	u8 status_b;
 
@@ -79,37 +62,32 @@ u64 arch_rtc_read_seconds(void)
 	for (unsigned int i = 0;; i++) {
 		if (i == RTC_READ_TRIES || !wait_not_updating())
 			return 0;
-		read_raw(&a);
+		read_raw(a);
 		if (!wait_not_updating())
 			return 0;
-		read_raw(&b);
-		if (same(&a, &b))
+		read_raw(b);
+		if (!memcmp(a, b, sizeof(a)))
 			break;
 	}
 	status_b = cmos_read(RTC_STATUS_B);
 	if (status_b == 0xff)
 		return 0; /* no RTC: the bus reads all ones */
-	pm = !(status_b & RTC_B_24H) && (a.hour & RTC_HOUR_PM);
-	a.hour &= (u8)~RTC_HOUR_PM;
-	if (status_b & RTC_B_BINARY) {
-		sec = a.sec, min = a.min, hour = a.hour, day = a.day;
-		month = a.month, year = a.year, century = a.century;
-	} else {
-		sec = from_bcd(a.sec), min = from_bcd(a.min), hour = from_bcd(a.hour);
-		day = from_bcd(a.day), month = from_bcd(a.month), year = from_bcd(a.year);
-		century = from_bcd(a.century);
-	}
+	pm = !(status_b & RTC_B_24H) && (a[HOUR] & RTC_HOUR_PM);
+	a[HOUR] &= (u8)~RTC_HOUR_PM;
+	for (unsigned int i = 0; i < RTC_FIELDS; i++)
+		t[i] = (status_b & RTC_B_BINARY) ? a[i] : from_bcd(a[i]);
 	if (!(status_b & RTC_B_24H))
-		hour = hour % 12 + (pm ? 12 : 0);
+		t[HOUR] = t[HOUR] % 12 + (pm ? 12 : 0);
 	/* The century register is not everywhere: trust it only when plausible. */
-	if (century >= 19 && century <= 21)
-		year += century * 100;
+	if (t[CENTURY] >= 19 && t[CENTURY] <= 21)
+		t[YEAR] += t[CENTURY] * 100;
 	else
-		year += year < 70 ? 2000 : 1900;
-	if (sec > 59 || min > 59 || hour > 23 || day < 1 || day > 31 || month < 1 ||
-	    month > 12 || year < 1970 || year > 2199) {
-		pr_warn("RTC: implausible date %u-%u-%u %u:%u:%u", year, month, day, hour, min, sec);
+		t[YEAR] += t[YEAR] < 70 ? 2000 : 1900;
+	if (t[SECOND] > 59 || t[MINUTE] > 59 || t[HOUR] > 23 || t[DAY] < 1 || t[DAY] > 31 ||
+	    t[MONTH] < 1 || t[MONTH] > 12 || t[YEAR] < 1970 || t[YEAR] > 2199) {
+		pr_warn("RTC: implausible date %u-%u-%u %u:%u:%u", t[YEAR], t[MONTH], t[DAY], t[HOUR],
+			t[MINUTE], t[SECOND]);
 		return 0;
 	}
-	return unix_seconds(year, month, day, hour, min, sec);
+	return unix_seconds(t[YEAR], t[MONTH], t[DAY], t[HOUR], t[MINUTE], t[SECOND]);
 }

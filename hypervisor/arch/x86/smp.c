@@ -128,12 +128,6 @@ static void tsc_sync_ap(void)
 	}
 }
 
-/* Arms a timer shortly ahead, which smp_init() checks every CPU has taken. */
-static void timer_selftest_arm(void)
-{
-	timer_set_oneshot(arch_boot_ns() + NSEC_PER_MSEC);
-}
-
 void ap_start(void)
 {
 	struct cpu_info *ci = this_cpu();
@@ -144,7 +138,8 @@ void ap_start(void)
 	tsc_sync_ap();
 	apic_init_cpu();
 	timer_init_cpu();
-	timer_selftest_arm();
+	/* A timer shortly ahead, which smp_init() checks every CPU has taken. */
+	timer_set_oneshot(arch_boot_ns() + NSEC_PER_MSEC);
 	if (apic_id() != ci->apic_id)
 		pr_warn("CPU%u: APIC ID %u, but %u was started", ci->cpu, apic_id(), ci->apic_id);
 	pr_info("CPU%u: APIC ID %u online", ci->cpu, ci->apic_id);
@@ -307,7 +302,7 @@ void smp_init(const struct boot_info *bi)
 	bsp->online = true;
 	nr_cpus_online = 1;
 	timer_init_cpu();
-	timer_selftest_arm();
+	timer_set_oneshot(arch_boot_ns() + NSEC_PER_MSEC); /* checked by timer_check() */
 	if (acpi_info.have_madt) {
 		bool listed = false;
 

@@ -78,15 +78,8 @@ u64 arch_boot_ns(void)
 
 void udelay(u64 us)
 {
-	u64 start = rdtsc(), ticks;
+	u64 start = rdtsc(), ticks = ns_to_tsc(us * NSEC_PER_USEC) + 1;
 
-	if (!tsc_hz) {
-		/* Not calibrated: a pause takes at least a few ns everywhere. */
-		for (u64 i = 0; i < us * 1000; i++)
-			cpu_relax();
-		return;
-	}
-	ticks = ns_to_tsc(us * NSEC_PER_USEC) + 1;
 	while (rdtsc() - start < ticks)
 		cpu_relax();
 }

@@ -7,6 +7,9 @@
 /* Writes code to QEMU's isa-debug-exit port if "qemu_exit=" named one. */
 void arch_qemu_exit(u8 code);
 
+/* Halts this CPU for good, interrupts off (an NMI only halts it again). */
+void arch_stop_this_cpu(void) __noreturn;
+
 /* The C entry point, called by head.S on the boot CPU. */
 void start_hypervisor(u32 magic, u32 info) __noreturn;
 

@@ -30,7 +30,7 @@ u64 arch_boot_ns(void);
 u64 tsc_to_ns(u64 ticks);
 u64 ns_to_tsc(u64 ns);
 
-/* Busy-waits for at least us microseconds (a rough spin before time_init()). */
+/* Busy-waits for at least us microseconds. After time_init() only. */
 void udelay(u64 us);
 
 /*

@@ -96,6 +96,12 @@ struct vcpu *current_vcpu(void)
 	return this_cpu()->current;
 }
 
+/* The GS base of the mode v is in: the one active while v runs. */
+static u64 *active_gs_base(struct vcpu *v)
+{
+	return v->arch.kernel_mode ? &v->arch.gs_base_kernel : &v->arch.gs_base_user;
+}
+
 static void load_root(const struct vcpu *v)
 {
 	u64 root = v->arch.kernel_mode ? v->arch.kernel_root : v->arch.user_root;
@@ -108,33 +114,21 @@ int pv_toggle_guest_mode(struct vcpu *v)
 	if (v->arch.kernel_mode && !v->arch.user_root)
 		return -1;
 	/* The GS base now active belongs to the mode being left. */
-	if (v->arch.kernel_mode)
-		v->arch.gs_base_kernel = rdmsr(MSR_GS_BASE);
-	else
-		v->arch.gs_base_user = rdmsr(MSR_GS_BASE);
+	*active_gs_base(v) = rdmsr(MSR_GS_BASE);
 	v->arch.kernel_mode = !v->arch.kernel_mode;
-	wrmsr(MSR_GS_BASE, v->arch.kernel_mode ? v->arch.gs_base_kernel : v->arch.gs_base_user);
+	wrmsr(MSR_GS_BASE, *active_gs_base(v));
 	load_root(v);
 	return 0;
 }
 
 static void save_segments(struct vcpu *v)
 {
-	u16 sel;
-
-	__asm__ volatile("movw %%ds, %0" : "=r"(sel));
-	v->arch.ds = sel;
-	__asm__ volatile("movw %%es, %0" : "=r"(sel));
-	v->arch.es = sel;
-	__asm__ volatile("movw %%fs, %0" : "=r"(sel));
-	v->arch.fs = sel;
-	__asm__ volatile("movw %%gs, %0" : "=r"(sel));
-	v->arch.gs = sel;
+	__asm__ volatile("movw %%ds, %0" : "=m"(v->arch.ds));
+	__asm__ volatile("movw %%es, %0" : "=m"(v->arch.es));
+	__asm__ volatile("movw %%fs, %0" : "=m"(v->arch.fs));
+	__asm__ volatile("movw %%gs, %0" : "=m"(v->arch.gs));
 	v->arch.fs_base = rdmsr(MSR_FS_BASE);
-	if (v->arch.kernel_mode)
-		v->arch.gs_base_kernel = rdmsr(MSR_GS_BASE);
-	else
-		v->arch.gs_base_user = rdmsr(MSR_GS_BASE);
+	*active_gs_base(v) = rdmsr(MSR_GS_BASE);
 }
 
 /*

@@ -14,6 +14,7 @@
 #include <mica/lib.h>
 #include <mica/version.h>
 #include <pv/cpuid.h>
+#include <pv/hypercall_handlers.h>
 #include <pv/xen.h>
 
 #define MSR_TSC 0x10
@@ -158,16 +159,12 @@ static bool read_msr(struct vcpu *v, u32 msr, u64 *val)
 {
 	switch (msr) {
 	case MSR_FS_BASE:
-		*val = rdmsr(MSR_FS_BASE);
-		return true;
 	case MSR_GS_BASE:
-		*val = rdmsr(MSR_GS_BASE);
+	case MSR_EFER:
+		*val = rdmsr(msr);
 		return true;
 	case MSR_KERNEL_GS_BASE:
 		*val = v->arch.gs_base_user;
-		return true;
-	case MSR_EFER:
-		*val = rdmsr(MSR_EFER);
 		return true;
 	case MSR_PAT:
 		*val = PV_PAT;
@@ -180,6 +177,27 @@ static bool read_msr(struct vcpu *v, u32 msr, u64 *val)
 		return true;
 	default:
 		return false; /* #GP: Linux reads MSRs with the safe variants */
+	}
+}
+
+/* MOV from CRn: CR0 with the virtual TS, the guest's CR2 and CR3, CR4 less what is hidden. */
+static bool read_cr(const struct vcpu *v, unsigned int cr, u64 *val)
+{
+	switch (cr) {
+	case 0:
+		*val = (read_cr0() & ~X86_CR0_TS) | (v->arch.virt_ts ? X86_CR0_TS : 0);
+		return true;
+	case 2:
+		*val = v->vcpu_info->arch.cr2;
+		return true;
+	case 3:
+		*val = (v->arch.kernel_mode ? v->arch.kernel_root : v->arch.user_root) << 12;
+		return true;
+	case 4:
+		*val = read_cr4() & ~(X86_CR4_PGE | X86_CR4_SMEP);
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -344,45 +362,16 @@ bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs)
 	case 0x09: /* WBINVD: caches are coherent for an unprivileged domain */
 		regs->rip += i + 1;
 		return true;
-	case 0x20: { /* MOV from CRn: modrm mod=11, reg=CR, rm=GPR */
-		u8 modrm = insn[i + 1];
+	case 0x20:   /* MOV from CRn */
+	case 0x22: { /* MOV to CRn: only CR0.TS (fpu_taskswitch) and a no-op CR4 write make sense */
+		u8 modrm = insn[i + 1]; /* mod=11, reg=CR, rm=GPR */
 		unsigned int cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
-		u64 *dst = cpu_regs_gpr(regs, (modrm & 7) | ((rex & 1) ? 8 : 0));
+		u64 *gpr = cpu_regs_gpr(regs, (modrm & 7) | ((rex & 1) ? 8 : 0));
 
-		switch (cr) {
-		case 0:
-			*dst = read_cr0() & ~X86_CR0_TS;
-			if (v->arch.virt_ts)
-				*dst |= X86_CR0_TS;
-			break;
-		case 2:
-			*dst = v->vcpu_info->arch.cr2;
-			break;
-		case 3:
-			*dst = (v->arch.kernel_mode ? v->arch.kernel_root : v->arch.user_root)
-			       << 12;
-			break;
-		case 4:
-			*dst = read_cr4() & ~(X86_CR4_PGE | X86_CR4_SMEP);
-			break;
-		default:
+		if (op == 0x22 && cr == 0)
+			do_fpu_taskswitch((*gpr & X86_CR0_TS) != 0);
+		else if (op == 0x22 ? cr != 4 : !read_cr(v, cr, gpr))
 			return false;
-		}
-		regs->rip += i + 2;
-		return true;
-	}
-	case 0x22: { /* MOV to CRn: only CR0.TS and a no-op CR4 write make sense */
-		u8 modrm = insn[i + 1];
-		unsigned int cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
-		u64 val = *cpu_regs_gpr(regs, (modrm & 7) | ((rex & 1) ? 8 : 0));
-
-		if (cr == 0) {
-			v->arch.virt_ts = (val & X86_CR0_TS) != 0;
-			write_cr0(v->arch.virt_ts ? read_cr0() | X86_CR0_TS
-						  : read_cr0() & ~X86_CR0_TS);
-		} else if (cr != 4) {
-			return false;
-		}
 		regs->rip += i + 2;
 		return true;
 	}

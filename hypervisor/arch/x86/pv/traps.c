@@ -236,10 +236,8 @@ void pv_do_exception(struct cpu_regs *regs)
 	}
 	case 7:
 		/* The guest set CR0.TS (fpu_taskswitch): its #NM clears it. */
-		if (v->arch.virt_ts) {
-			v->arch.virt_ts = false;
-			write_cr0(read_cr0() & ~X86_CR0_TS);
-		}
+		if (v->arch.virt_ts)
+			do_fpu_taskswitch(0);
 		break;
 	default:
 		break;

@@ -57,11 +57,12 @@ int pv_set_root_cont(struct vcpu *v, u64 mfn, bool user, bool preemptible);
 void pv_destroy_gdt(struct vcpu *v);
 
 /* tlb.c */
-void tlb_flush_local(void);
 /* INVLPG of a guest address on this CPU; other addresses are ignored. */
 void tlb_invlpg_local(u64 va);
 /* Full flush on every CPU in cpus (bit per CPU, this one included); waits. */
 void tlb_flush_cpus(u64 cpus);
+/* tlb_flush_cpus, but with invlpg this CPU (if in cpus) only forgets va. */
+void tlb_flush_or_invlpg(u64 cpus, bool invlpg, u64 va);
 /* CPUs running a vCPU of d now. */
 u64 tlb_domain_cpus(const struct domain *d);
 /* CPUs running the vCPUs of d named in the guest bitmap at gva: 0 or -EFAULT. */

@@ -95,17 +95,20 @@ static int unpin(const struct mmuext_op *op, const struct pg_owner *pg)
 	return f ? pt_unpin(f, pg->id) : -EINVAL;
 }
 
-static int flush_multi(struct domain *d, const struct mmuext_op *op)
+/* The six TLB operations: this CPU, the vCPUs of a bitmap, or all of d's (with this CPU). */
+static int flush(struct domain *d, const struct mmuext_op *op)
 {
-	u64 cpus;
+	bool invlpg = op->cmd == MMUEXT_INVLPG_LOCAL || op->cmd == MMUEXT_INVLPG_MULTI ||
+		      op->cmd == MMUEXT_INVLPG_ALL;
+	u64 cpus = tlb_this_cpu();
 
-	if (tlb_vcpumask_cpus(d, op->arg2, &cpus))
+	if ((op->cmd == MMUEXT_TLB_FLUSH_MULTI || op->cmd == MMUEXT_INVLPG_MULTI) &&
+	    tlb_vcpumask_cpus(d, op->arg2, &cpus))
 		return -EINVAL;
-	if (op->cmd == MMUEXT_INVLPG_MULTI && (cpus & tlb_this_cpu())) {
-		tlb_invlpg_local(op->arg1);
-		cpus &= ~tlb_this_cpu();
-	}
-	tlb_flush_cpus(cpus);
+	if (op->cmd == MMUEXT_TLB_FLUSH_ALL || op->cmd == MMUEXT_INVLPG_ALL)
+		cpus |= tlb_domain_cpus(d);
+	/* Other CPUs flush everything; this one a single address will do for INVLPG. */
+	tlb_flush_or_invlpg(cpus, invlpg, op->arg1);
 	return 0;
 }
 
@@ -169,24 +172,12 @@ static int own_op(struct vcpu *v, const struct mmuext_op *op)
 	case MMUEXT_NEW_USER_BASEPTR:
 		return pv_set_root_cont(v, op->arg1, true, true);
 	case MMUEXT_TLB_FLUSH_LOCAL:
-		tlb_flush_local();
-		return 0;
 	case MMUEXT_INVLPG_LOCAL:
-		tlb_invlpg_local(op->arg1);
-		return 0;
 	case MMUEXT_TLB_FLUSH_MULTI:
 	case MMUEXT_INVLPG_MULTI:
-		return flush_multi(d, op);
 	case MMUEXT_TLB_FLUSH_ALL:
 	case MMUEXT_INVLPG_ALL:
-		/* Remote CPUs flush everything; here a single entry will do for INVLPG. */
-		if (op->cmd == MMUEXT_INVLPG_ALL) {
-			tlb_invlpg_local(op->arg1);
-			tlb_flush_cpus(tlb_domain_cpus(d) & ~tlb_this_cpu());
-		} else {
-			tlb_flush_cpus(tlb_domain_cpus(d) | tlb_this_cpu());
-		}
-		return 0;
+		return flush(d, op);
 	case MMUEXT_FLUSH_CACHE:
 	case MMUEXT_FLUSH_CACHE_GLOBAL:
 		/* Caches are coherent between CPUs: for GLOBAL too, write back this one's (Xen's errnos). */

@@ -308,21 +308,12 @@ void ptwr_execute(const struct ptwr_insn *in, u64 old, unsigned int off,
 void ptwr_write_reg(u64 gpr[PTWR_NR_GPRS], unsigned int reg, bool high_byte, unsigned int size,
 		    u64 val)
 {
-	switch (size) {
-	case 8:
-		gpr[reg] = val;
-		break;
-	case 4:
+	unsigned int shift = high_byte ? 8 : 0;
+	u64 m = size_mask(size) << shift;
+
+	/* 32-bit writes zero-extend; 8- and 16-bit ones keep the rest of the register. */
+	if (size == 4)
 		gpr[reg] = (u32)val;
-		break;
-	case 2:
-		gpr[reg] = (gpr[reg] & ~0xffffUL) | (val & 0xffff);
-		break;
-	default:
-		if (high_byte)
-			gpr[reg] = (gpr[reg] & ~0xff00UL) | ((val & 0xff) << 8);
-		else
-			gpr[reg] = (gpr[reg] & ~0xffUL) | (val & 0xff);
-		break;
-	}
+	else
+		gpr[reg] = (gpr[reg] & ~m) | ((val << shift) & m);
 }

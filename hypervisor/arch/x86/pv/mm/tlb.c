@@ -30,7 +30,7 @@ u64 tlb_this_cpu(void)
 	return 1UL << this_cpu()->cpu;
 }
 
-void tlb_flush_local(void)
+static void tlb_flush_local(void)
 {
 	write_cr3(read_cr3());
 }
@@ -101,32 +101,40 @@ void pv_flush_guest_tlbs(void)
 	tlb_flush_cpus(cpus);
 }
 
-u64 tlb_domain_cpus(const struct domain *d)
+void tlb_flush_or_invlpg(u64 cpus, bool invlpg, u64 va)
+{
+	if (invlpg && (cpus & tlb_this_cpu())) {
+		tlb_invlpg_local(va);
+		cpus &= ~tlb_this_cpu();
+	}
+	tlb_flush_cpus(cpus);
+}
+
+/* CPUs running the vCPUs of d in mask (a bit per vCPU: MAX_VCPUS_PER_DOMAIN is 64). */
+static u64 running_cpus(const struct domain *d, u64 mask)
 {
 	u64 cpus = 0;
 
-	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+	for (unsigned int i = 0; i < d->max_vcpus && i < 64; i++) {
 		const struct vcpu *v = d->vcpus[i];
 
-		if (v && READ_ONCE(v->is_running))
+		if ((mask & (1UL << i)) && v && READ_ONCE(v->is_running))
 			cpus |= 1UL << READ_ONCE(v->processor);
 	}
 	return cpus;
+}
+
+u64 tlb_domain_cpus(const struct domain *d)
+{
+	return running_cpus(d, ~0UL);
 }
 
 int tlb_vcpumask_cpus(const struct domain *d, pv_gva_t gva, u64 *cpus)
 {
 	u64 mask;
 
-	/* MAX_VCPUS_PER_DOMAIN is 64: one word of the guest's bitmap. */
 	if (copy_from_guest(&mask, gva, sizeof(mask)))
 		return -EFAULT;
-	*cpus = 0;
-	for (unsigned int i = 0; i < d->max_vcpus && i < 64; i++) {
-		const struct vcpu *v = d->vcpus[i];
-
-		if ((mask & (1UL << i)) && v && READ_ONCE(v->is_running))
-			*cpus |= 1UL << READ_ONCE(v->processor);
-	}
+	*cpus = running_cpus(d, mask);
 	return 0;
 }

@@ -17,7 +17,7 @@
 
 static int flush(struct domain *d, u64 va, u64 flags, u64 old, u64 new_entry)
 {
-	u64 scope = flags & ~(u64)UVMF_FLUSHTYPE_MASK, cpus;
+	u64 scope = flags & ~(u64)UVMF_FLUSHTYPE_MASK, cpus = tlb_this_cpu();
 	unsigned int type = flags & UVMF_FLUSHTYPE_MASK;
 
 	if (type != UVMF_TLB_FLUSH && type != UVMF_INVLPG) {
@@ -25,23 +25,12 @@ static int flush(struct domain *d, u64 va, u64 flags, u64 old, u64 new_entry)
 			tlb_invlpg_local(va);
 		return 0;
 	}
-	if (scope == UVMF_LOCAL) {
-		if (type == UVMF_INVLPG)
-			tlb_invlpg_local(va);
-		else
-			tlb_flush_local();
-		return 0;
-	}
 	if (scope == UVMF_ALL)
 		cpus = tlb_domain_cpus(d);
-	else if (tlb_vcpumask_cpus(d, scope, &cpus))
+	else if (scope != UVMF_LOCAL && tlb_vcpumask_cpus(d, scope, &cpus))
 		return -EFAULT;
 	/* Other CPUs flush everything; this one a single address will do for INVLPG. */
-	if (type == UVMF_INVLPG && (cpus & tlb_this_cpu())) {
-		tlb_invlpg_local(va);
-		cpus &= ~tlb_this_cpu();
-	}
-	tlb_flush_cpus(cpus);
+	tlb_flush_or_invlpg(cpus, type == UVMF_INVLPG, va);
 	return 0;
 }
 
