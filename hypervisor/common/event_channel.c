@@ -124,17 +124,12 @@ static void unlock_domain(struct domain *d, u64 flags)
 /* Both domains' locks, the lower id first (a and b may be the same). */
 static u64 lock_two(struct domain *a, struct domain *b)
 {
+	struct domain *lo = a->id < b->id ? a : b, *hi = lo == a ? b : a;
 	u64 flags = arch_irq_save();
 
-	if (a == b) {
-		spin_lock(&a->evtchn->lock);
-	} else if (a->id < b->id) {
-		spin_lock(&a->evtchn->lock);
-		spin_lock(&b->evtchn->lock);
-	} else {
-		spin_lock(&b->evtchn->lock);
-		spin_lock(&a->evtchn->lock);
-	}
+	spin_lock(&lo->evtchn->lock);
+	if (hi != lo)
+		spin_lock(&hi->evtchn->lock);
 	return flags;
 }
 
@@ -509,41 +504,16 @@ void send_global_virq(unsigned int virq)
 
 /* ---- EVTCHNOP_* workers: validate, then change ---- */
 
-/*
- * The domain a "dom" field names, with a reference: the caller's own
- * (DOMID_SELF or its id), or any other for a privileged caller.
- */
-static long lookup_domain(domid_t dom, struct domain **out)
-{
-	struct domain *self = current_vcpu()->domain, *d;
-
-	if (dom == DOMID_SELF || dom == self->id) {
-		domain_hold(self);
-		*out = self;
-		return 0;
-	}
-	d = domain_get(dom);
-	if (!d)
-		return -ESRCH;
-	if (!self->is_privileged) {
-		domain_put(d);
-		return -EPERM;
-	}
-	*out = d;
-	return 0;
-}
-
 static long evtchn_alloc_unbound(struct evtchn_alloc_unbound *a)
 {
-	domid_t self = current_vcpu()->domain->id;
-	struct domain *d;
-	long rc = lookup_domain(a->dom, &d);
+	struct domain *self = current_vcpu()->domain, *d;
+	long rc = domain_get_target(self, a->dom, &d);
 	int port;
 
 	if (rc)
 		return rc;
 	/* DOMID_SELF as the remote means the caller, not d. */
-	port = evtchn_alloc_unbound_port(d, a->remote_dom == DOMID_SELF ? self : a->remote_dom);
+	port = evtchn_alloc_unbound_port(d, a->remote_dom == DOMID_SELF ? self->id : a->remote_dom);
 	domain_put(d);
 	if (port < 0)
 		return port;
@@ -553,22 +523,15 @@ static long evtchn_alloc_unbound(struct evtchn_alloc_unbound *a)
 
 static long evtchn_bind_interdomain(struct evtchn_bind_interdomain *b)
 {
-	struct domain *ld = current_vcpu()->domain, *rd;
-	domid_t rdom = b->remote_dom == DOMID_SELF ? ld->id : b->remote_dom;
+	struct domain *ld = current_vcpu()->domain, *rd = domain_get_by_any_id(ld, b->remote_dom);
 	struct evtchn *lchn, *rchn;
 	u32 rport = b->remote_port;
 	long rc;
 	int lport;
 	u64 flags;
 
-	if (rdom == ld->id) {
-		rd = ld;
-		domain_hold(rd);
-	} else {
-		rd = domain_get(rdom);
-		if (!rd)
-			return -ESRCH;
-	}
+	if (!rd)
+		return -ESRCH;
 	flags = lock_two(ld, rd);
 	lport = get_free_port(ld->evtchn);
 	if (lport < 0) {
@@ -696,7 +659,7 @@ static long evtchn_status(struct evtchn_status *st)
 {
 	struct domain *d;
 	const struct evtchn *chn;
-	long rc = lookup_domain(st->dom, &d);
+	long rc = domain_get_target(current_vcpu()->domain, st->dom, &d);
 	u64 flags;
 
 	if (rc)
@@ -794,7 +757,7 @@ out:
 static long evtchn_reset(domid_t dom)
 {
 	struct domain *d;
-	long rc = lookup_domain(dom, &d);
+	long rc = domain_get_target(current_vcpu()->domain, dom, &d);
 
 	if (rc)
 		return rc;

@@ -164,39 +164,19 @@ static void clear_entry_flags(u32 *w, u32 bits)
 	__atomic_fetch_and(w, ~bits, __ATOMIC_SEQ_CST);
 }
 
-/* A domain named by id, DOMID_SELF meaning the caller; referenced unless it is cur. */
-static struct domain *lookup_any(struct domain *cur, domid_t id)
-{
-	if (id == DOMID_SELF || id == cur->id)
-		return cur;
-	return domain_get(id);
-}
-
-/* The same, but only real ids name a domain (map_grant_ref: DOMID_SELF is no domain). */
-static struct domain *lookup_exact(struct domain *cur, domid_t id)
-{
-	if (id == cur->id)
-		return cur;
-	return domain_get(id);
-}
-
-static void put_domain(struct domain *cur, struct domain *d)
-{
-	if (d && d != cur)
-		domain_put(d);
-}
-
 /*
- * The table of the domain named by dom, for cur to look at or set up
- * (Xen's XSM_TARGET: itself, or privileged). GNTST_okay with *d set (put
- * it with put_domain, whatever the status), or the status.
+ * The domain named by dom, whose table cur may look at or set up (itself,
+ * or any for a privileged cur): GNTST_okay with *d referenced, or the
+ * status. Every live domain has a table: domain_create makes it, and
+ * domain_destroy frees it only once domain_get no longer finds the domain.
  */
 static s16 lookup_table(struct domain *cur, domid_t dom, struct domain **d)
 {
-	*d = lookup_any(cur, dom);
-	if (!*d || !(*d)->grant)
-		return GNTST_bad_domain;
-	return cur == *d || cur->is_privileged ? GNTST_okay : GNTST_permission_denied;
+	long rc = domain_get_target(cur, dom, d);
+
+	if (rc)
+		return rc == -ESRCH ? GNTST_bad_domain : GNTST_permission_denied;
+	return GNTST_okay;
 }
 
 /* ---- pins: the active entry and the GTF flags ---- */
@@ -573,15 +553,15 @@ static void map_one(struct domain *ld, struct gnttab_map_grant_ref *op)
 		op->status = GNTST_bad_gntref;
 		return;
 	}
-	rd = lookup_exact(ld, op->dom);
-	if (!rd || !rd->grant) {
-		put_domain(ld, rd);
+	/* Only a real id names the granter: DOMID_SELF is no domain here, as on Xen. */
+	rd = op->dom == DOMID_SELF ? NULL : domain_get_by_any_id(ld, op->dom);
+	if (!rd) {
 		op->status = GNTST_bad_domain;
 		return;
 	}
 	handle = maptrack_get(ld->grant);
 	if (handle == MT_NONE) {
-		put_domain(ld, rd);
+		domain_put(rd);
 		op->status = GNTST_no_space;
 		return;
 	}
@@ -613,7 +593,7 @@ static void map_one(struct domain *ld, struct gnttab_map_grant_ref *op)
 	mt->ref = op->ref;
 	mt->flags = op->flags & MAP_KEPT;
 	spin_unlock(&ld->grant->lock);
-	put_domain(ld, rd);
+	domain_put(rd);
 	op->dev_bus_addr = frame << PAGE_SHIFT;
 	op->handle = handle;
 	op->status = GNTST_okay;
@@ -625,7 +605,7 @@ undo:
 	unpin_entry(rd, op->ref, incr, readonly);
 out_handle:
 	maptrack_put(ld->grant, handle);
-	put_domain(ld, rd);
+	domain_put(rd);
 	op->status = rc;
 }
 
@@ -704,10 +684,8 @@ static s16 copy_lock_domain(struct domain *ld, const struct gnttab_copy_ptr *p, 
 	/* Only the caller's own frames can be named by frame number. */
 	if (p->domid != DOMID_SELF && !gref)
 		return GNTST_permission_denied;
-	s->d = lookup_any(ld, p->domid);
-	if (!s->d || !s->d->grant)
-		return GNTST_bad_domain;
-	return GNTST_okay;
+	s->d = domain_get_by_any_id(ld, p->domid);
+	return s->d ? GNTST_okay : GNTST_bad_domain;
 }
 
 static s16 copy_claim(struct domain *ld, const struct gnttab_copy_ptr *p, bool gref,
@@ -736,13 +714,14 @@ static s16 copy_claim(struct domain *ld, const struct gnttab_copy_ptr *p, bool g
 	return GNTST_okay;
 }
 
-static void copy_release(struct domain *ld, struct copy_side *s)
+static void copy_release(struct copy_side *s)
 {
 	if (s->have_ref)
 		arch_gnttab_put_page(s->frame, s->typed);
 	if (s->pinned)
 		unpin_entry(s->d, s->ref, s->readonly ? PIN_HOST_R : PIN_HOST_W, s->readonly);
-	put_domain(ld, s->d);
+	if (s->d)
+		domain_put(s->d);
 }
 
 static s16 copy_one(struct domain *ld, const struct gnttab_copy *op)
@@ -764,8 +743,8 @@ static s16 copy_one(struct domain *ld, const struct gnttab_copy *op)
 	if (!rc && op->len)
 		memmove((u8 *)arch_gnttab_map_frame(dst.frame) + op->dest.offset,
 			(const u8 *)arch_gnttab_map_frame(src.frame) + op->source.offset, op->len);
-	copy_release(ld, &dst);
-	copy_release(ld, &src);
+	copy_release(&dst);
+	copy_release(&src);
 	return rc;
 }
 
@@ -797,8 +776,8 @@ static long setup_table(struct domain *cur, pv_gva_t arg, u32 count)
 		for (u32 i = 0; op.status == GNTST_okay && i < op.nr_frames; i++)
 			if (copy_to_guest(op.frame_list + i * sizeof(u64), &mfns[i], sizeof(u64)))
 				op.status = GNTST_bad_virt_addr;
+		domain_put(d);
 	}
-	put_domain(cur, d);
 	if (copy_to_guest(arg + offsetof(struct gnttab_setup_table, status), &op.status,
 			  sizeof(op.status)))
 		return -EFAULT;
@@ -820,8 +799,8 @@ static long query_size(struct domain *cur, pv_gva_t arg, u32 count)
 		op.nr_frames = d->grant->nr_frames;
 		op.max_nr_frames = d->grant->max_frames;
 		spin_unlock(&d->grant->lock);
+		domain_put(d);
 	}
-	put_domain(cur, d);
 	return copy_to_guest(arg, &op, sizeof(op)) ? -EFAULT : 0;
 }
 
@@ -847,14 +826,14 @@ static long get_version(struct domain *cur, pv_gva_t arg)
 {
 	struct gnttab_get_version op;
 	struct domain *d;
-	s16 st;
+	long rc;
 
 	if (copy_from_guest(&op, arg, sizeof(op)))
 		return -EFAULT;
-	st = lookup_table(cur, op.dom, &d);
-	put_domain(cur, d);
-	if (st)
-		return st == GNTST_bad_domain ? -ESRCH : -EPERM;
+	rc = domain_get_target(cur, op.dom, &d);
+	if (rc)
+		return rc;
+	domain_put(d);
 	op.version = 1;
 	if (copy_to_guest(arg + offsetof(struct gnttab_get_version, version), &op.version,
 			  sizeof(op.version)))

@@ -257,33 +257,6 @@ static long put_memory_map(pv_gva_t arg, const struct e820_entry *entries, unsig
 
 /* -- reservations -------------------------------------------------------- */
 
-/*
- * The domain a request names: the caller for DOMID_SELF or its own id;
- * another domain only for a privileged caller. Takes a reference when it
- * is not the caller. NULL with *err set otherwise.
- */
-static struct domain *target_domain(struct domain *cur, domid_t id, long *err)
-{
-	struct domain *d;
-
-	if (id == DOMID_SELF || id == cur->id)
-		return cur;
-	if (!cur->is_privileged) {
-		*err = -EPERM;
-		return NULL;
-	}
-	d = domain_get(id);
-	if (!d)
-		*err = -ESRCH;
-	return d;
-}
-
-static void put_target(struct domain *cur, struct domain *d)
-{
-	if (d != cur)
-		domain_put(d);
-}
-
 struct reservation {
 	struct domain *d;
 	struct xen_memory_reservation r;
@@ -340,7 +313,7 @@ static bool remove_extent(struct reservation *a, u64 i)
 static long reservation_op(struct domain *cur, unsigned int op, u64 start, pv_gva_t arg)
 {
 	struct reservation a;
-	long err = 0;
+	long err;
 	u64 i;
 
 	if (copy_from_guest(&a.r, arg, sizeof(a.r)))
@@ -355,8 +328,8 @@ static long reservation_op(struct domain *cur, unsigned int op, u64 start, pv_gv
 	a.addr_bits = XENMEMF_get_address_bits(a.r.mem_flags);
 	if (op != XENMEM_decrease_reservation && a.addr_bits && a.addr_bits <= PAGE_SHIFT)
 		return (long)start;
-	a.d = target_domain(cur, a.r.domid, &err);
-	if (!a.d)
+	err = domain_get_target(cur, a.r.domid, &a.d);
+	if (err)
 		return err;
 
 	for (i = start; i < a.r.nr_extents; i++) {
@@ -365,7 +338,7 @@ static long reservation_op(struct domain *cur, unsigned int op, u64 start, pv_gv
 		if (i > start && hypercall_preempt_check()) {
 			u64 args[2] = { op | i << MEMOP_EXTENT_SHIFT, arg };
 
-			put_target(cur, a.d);
+			domain_put(a.d);
 			return hypercall_create_continuation(2, args);
 		}
 		if (op == XENMEM_decrease_reservation)
@@ -375,7 +348,7 @@ static long reservation_op(struct domain *cur, unsigned int op, u64 start, pv_gv
 		if (!ok)
 			break;
 	}
-	put_target(cur, a.d);
+	domain_put(a.d);
 	return (long)i;
 }
 
@@ -492,8 +465,8 @@ static long memory_exchange(struct domain *cur, pv_gva_t arg)
 		rc = -EINVAL;
 		goto out;
 	}
-	d = target_domain(cur, x.in.domid, &rc);
-	if (!d)
+	rc = domain_get_target(cur, x.in.domid, &d);
+	if (rc)
 		goto out;
 	scratch_size = ((1ULL << chunk) + 2 * out_per) * sizeof(u64);
 	scratch = hv_zalloc(scratch_size);
@@ -511,7 +484,7 @@ static long memory_exchange(struct domain *cur, pv_gva_t arg)
 			else
 				rc = hypercall_create_continuation(2, args);
 			hv_free(scratch, scratch_size);
-			put_target(cur, d);
+			domain_put(d);
 			return rc;
 		}
 		rc = exchange_chunk(d, &x, x.nr_exchanged / in_per, in_per, out_per, addr_bits,
@@ -523,7 +496,7 @@ static long memory_exchange(struct domain *cur, pv_gva_t arg)
 out:
 	hv_free(scratch, scratch_size);
 	if (d)
-		put_target(cur, d);
+		domain_put(d);
 	if (copy_to_guest(arg + offsetof(struct xen_memory_exchange, nr_exchanged),
 			  &x.nr_exchanged, sizeof(x.nr_exchanged)) && !rc)
 		rc = -EFAULT;
@@ -535,16 +508,16 @@ static long reservation_count(struct domain *cur, unsigned int op, pv_gva_t arg)
 {
 	struct domain *d;
 	domid_t id;
-	long ret = 0;
+	long ret;
 
 	if (copy_from_guest(&id, arg, sizeof(id)))
 		return -EFAULT;
-	d = target_domain(cur, id, &ret);
-	if (!d)
+	ret = domain_get_target(cur, id, &d);
+	if (ret)
 		return ret;
 	ret = (long)(op == XENMEM_current_reservation ? READ_ONCE(d->tot_pages)
 						      : READ_ONCE(d->max_pages));
-	put_target(cur, d);
+	domain_put(d);
 	return ret;
 }
 

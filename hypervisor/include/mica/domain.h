@@ -10,6 +10,7 @@
 #ifndef MICA_DOMAIN_H
 #define MICA_DOMAIN_H
 
+#include <mica/errno.h>
 #include <mica/spinlock.h>
 #include <mica/types.h>
 
@@ -150,6 +151,38 @@ void domain_put(struct domain *d);
  */
 struct domain *domain_get_any(domid_t id);
 struct domain *domain_get_next(domid_t first);
+
+/*
+ * The domain a hypercall argument names, with a reference: cur itself for
+ * DOMID_SELF or cur's own id (found even while cur is dying), else the
+ * live domain with that id; NULL if there is none.
+ */
+static inline struct domain *domain_get_by_any_id(struct domain *cur, domid_t id)
+{
+	if (id == DOMID_SELF || id == cur->id) {
+		domain_hold(cur);
+		return cur;
+	}
+	return domain_get(id);
+}
+
+/*
+ * The same for an operation on that domain (Xen's XSM_TARGET): another
+ * domain only for a privileged cur. 0 with *d referenced; -ESRCH for no
+ * such domain, then -EPERM for one cur may not act on (*d NULL).
+ */
+static inline long domain_get_target(struct domain *cur, domid_t id, struct domain **d)
+{
+	*d = domain_get_by_any_id(cur, id);
+	if (!*d)
+		return -ESRCH;
+	if (*d != cur && !cur->is_privileged) {
+		domain_put(*d);
+		*d = NULL;
+		return -EPERM;
+	}
+	return 0;
+}
 
 /*
  * Destroys d (domctl destroydomain; common/domain_destroy.c): stops its
