@@ -195,36 +195,8 @@ static const char *shutdown_reason_name(unsigned int reason)
 	}
 }
 
-void domain_shutdown(struct domain *d, unsigned int reason)
-{
-	if (__atomic_exchange_n(&d->is_shutdown, true, __ATOMIC_SEQ_CST))
-		return;
-	d->shutdown_reason = (u8)reason;
-	pr_info("d%u: shut down (%s)", d->id, shutdown_reason_name(reason));
-	for (unsigned int i = 0; i < d->max_vcpus; i++)
-		if (d->vcpus[i])
-			vcpu_sleep(d->vcpus[i]);
-	domain_shutdown_notify(d);
-}
-
-void domain_crash(struct domain *d, const char *why)
-{
-	struct vcpu *v = current_vcpu();
-
-	if (v && v->domain == d) {
-		const struct cpu_regs *r = &v->arch.regs;
-
-		if (v->is_running)
-			r = guest_regs_of_current();
-		pr_err("d%u v%u crashed: %s (RIP %#lx RSP %#lx, guest %s mode)", d->id, v->id, why,
-		       r->rip, r->rsp, v->arch.kernel_mode ? "kernel" : "user");
-	} else {
-		pr_err("d%u crashed: %s", d->id, why);
-	}
-	domain_shutdown(d, SHUTDOWN_crash);
-}
-
-void domain_shutdown_notify(struct domain *d)
+/* d has shut down: VIRQ_DOM_EXC to dom0, or the end of the machine for dom0. */
+static void domain_shutdown_notify(struct domain *d)
 {
 	if (d->id != 0) {
 		send_global_virq(VIRQ_DOM_EXC);
@@ -243,4 +215,32 @@ void domain_shutdown_notify(struct domain *d)
 		       shutdown_reason_name(d->shutdown_reason));
 		arch_halt_all();
 	}
+}
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+	if (__atomic_exchange_n(&d->is_shutdown, true, __ATOMIC_SEQ_CST))
+		return;
+	d->shutdown_reason = (u8)reason;
+	pr_info("d%u: shut down (%s)", d->id, shutdown_reason_name(reason));
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		vcpu_sleep(d->vcpus[i]);
+	domain_shutdown_notify(d);
+}
+
+void domain_crash(struct domain *d, const char *why)
+{
+	struct vcpu *v = current_vcpu();
+
+	if (v && v->domain == d) {
+		const struct cpu_regs *r = &v->arch.regs;
+
+		if (v->is_running)
+			r = guest_regs_of_current();
+		pr_err("d%u v%u crashed: %s (RIP %#lx RSP %#lx, guest %s mode)", d->id, v->id, why,
+		       r->rip, r->rsp, v->arch.kernel_mode ? "kernel" : "user");
+	} else {
+		pr_err("d%u crashed: %s", d->id, why);
+	}
+	domain_shutdown(d, SHUTDOWN_crash);
 }

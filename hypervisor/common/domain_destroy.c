@@ -91,8 +91,6 @@ static void stop_vcpus(struct domain *d)
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu *v = d->vcpus[i];
 
-		if (!v)
-			continue;
 		vcpu_sleep_sync(v);
 		sched_remove_vcpu(v);
 		vcpu_stop_singleshot_timer(v);
@@ -107,8 +105,6 @@ static void release_vcpus(struct domain *d)
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu *v = d->vcpus[i];
 
-		if (!v)
-			continue;
 		vcpu_info_release(v);
 		/* A slot in shared_info, which goes too. */
 		v->vcpu_info = NULL;

@@ -79,15 +79,13 @@ void vcpu_unpause(struct vcpu *v)
 void domain_pause_vcpus(struct domain *d)
 {
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
-		if (d->vcpus[i])
-			vcpu_pause_sync(d->vcpus[i]);
+		vcpu_pause_sync(d->vcpus[i]);
 }
 
 void domain_unpause_vcpus(struct domain *d)
 {
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
-		if (d->vcpus[i])
-			vcpu_unpause(d->vcpus[i]);
+		vcpu_unpause(d->vcpus[i]);
 }
 
 int domain_pause_by_toolstack(struct domain *d)
@@ -100,8 +98,7 @@ int domain_pause_by_toolstack(struct domain *d)
 	} while (!__atomic_compare_exchange_n(&d->pause_count, &n, n + 1, false, __ATOMIC_SEQ_CST,
 					      __ATOMIC_SEQ_CST));
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
-		if (d->vcpus[i])
-			vcpu_sleep_sync(d->vcpus[i]);
+		vcpu_sleep_sync(d->vcpus[i]);
 	return 0;
 }
 
@@ -116,7 +113,6 @@ int domain_unpause_by_toolstack(struct domain *d)
 					      __ATOMIC_SEQ_CST));
 	if (n == 1)
 		for (unsigned int i = 0; i < d->max_vcpus; i++)
-			if (d->vcpus[i])
-				vcpu_wake(d->vcpus[i]);
+			vcpu_wake(d->vcpus[i]);
 	return 0;
 }

@@ -155,8 +155,6 @@ void domain_info(struct domain *d, struct xen_domctl_getdomaininfo *info)
 		bool running;
 		u32 pf;
 
-		if (!v)
-			continue;
 		running = READ_ONCE(v->is_running);
 		cpu_time += vcpu_time_run(v, now);
 		pf = READ_ONCE(v->pause_flags);
@@ -279,18 +277,15 @@ static long get_vcpu_context(struct domain *d, const struct xen_domctl_vcpuconte
 /*
  * getvcpuinfo: one vCPU's online, blocked and running flags, run time and
  * CPU, read without pausing it (a snapshot, as on Xen). -EINVAL past
- * max_vcpus, -ESRCH for a vCPU that was never made.
+ * max_vcpus.
  */
 static long get_vcpu_info(struct domain *d, struct xen_domctl_getvcpuinfo *info)
 {
-	struct vcpu *v;
+	struct vcpu *v = domain_vcpu(d, info->vcpu);
 	u32 pf;
 
-	if (info->vcpu >= d->max_vcpus)
-		return -EINVAL;
-	v = d->vcpus[info->vcpu];
 	if (!v)
-		return -ESRCH;
+		return -EINVAL;
 	pf = READ_ONCE(v->pause_flags);
 	info->online = !(pf & VPF_DOWN);
 	info->blocked = !!(pf & (VPF_BLOCKED | VPF_POLLING));

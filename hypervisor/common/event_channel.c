@@ -192,12 +192,10 @@ static void check_pollers(struct domain *d, u32 port)
 
 	while (mask) {
 		unsigned int id = (unsigned int)__builtin_ctzll(mask);
-		struct vcpu *v = domain_vcpu(d, id);
+		struct vcpu *v = d->vcpus[id];
 		s32 want;
 
 		mask &= mask - 1;
-		if (!v)
-			continue;
 		want = READ_ONCE(ed->vcpu[id].poll_port);
 		if ((want <= 0 || (u32)want == port) && poll_claim(ed, v))
 			poll_end(ed, v);
@@ -402,8 +400,6 @@ int evtchn_domain_init(struct domain *d)
 		struct vcpu *v = d->vcpus[i];
 
 		ev->dummy_info.evtchn_upcall_mask = 1;
-		if (!v)
-			continue;
 		timer_init(&ev->poll_timer, poll_timeout, v, v->processor);
 		if (!v->vcpu_info)
 			v->vcpu_info = &ev->dummy_info;
@@ -427,10 +423,9 @@ void evtchn_domain_destroy(struct domain *d)
 	for (unsigned int i = 0; i < ed->nr_vcpus; i++) {
 		struct vcpu *v = d->vcpus[i];
 
-		if (v && poll_claim(ed, v))
+		if (poll_claim(ed, v))
 			poll_end(ed, v);
-		if (v)
-			stop_timer(&ed->vcpu[i].poll_timer);
+		stop_timer(&ed->vcpu[i].poll_timer);
 	}
 }
 

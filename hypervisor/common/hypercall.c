@@ -41,23 +41,18 @@ bool hypercall_preempt_check(void)
 long hypercall_create_continuation(unsigned int nargs, const u64 *args)
 {
 	struct multicall_state *mc = &mc_state[this_cpu()->cpu];
-	struct cpu_regs *regs;
+	struct cpu_regs *regs = guest_regs_of(this_cpu());
+	u64 *arg_regs[6] = { &regs->rdi, &regs->rsi, &regs->rdx, &regs->r10, &regs->r8, &regs->r9 };
 
+	/* The new arguments go to the multicall entry being run, or to the guest's registers. */
+	for (unsigned int i = 0; i < nargs && i < 6; i++)
+		*(mc->active ? &mc->args[i] : arg_regs[i]) = args[i];
 	if (mc->active) {
-		for (unsigned int i = 0; i < nargs && i < 6; i++)
-			mc->args[i] = args[i];
 		mc->preempted = true;
 		return 0;
 	}
-	regs = guest_regs_of(this_cpu());
 	mc->continued = true;
 	regs->rip -= 2; /* back to SYSCALL */
-	if (nargs > 0) regs->rdi = args[0];
-	if (nargs > 1) regs->rsi = args[1];
-	if (nargs > 2) regs->rdx = args[2];
-	if (nargs > 3) regs->r10 = args[3];
-	if (nargs > 4) regs->r8 = args[4];
-	if (nargs > 5) regs->r9 = args[5];
 	return (long)regs->rax; /* RAX keeps the hypercall number */
 }
 

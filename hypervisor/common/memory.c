@@ -168,51 +168,6 @@ int domain_free_frame(struct domain *d, struct frame *f)
 	return rc;
 }
 
-/*
- * Walks d's page list calling fn on each frame (fn may take the frame off
- * the list). Returns -EAGAIN if it stopped to let other work run.
- */
-static int for_each_page(struct domain *d, int (*fn)(struct domain *d, struct frame *f),
-			 bool *busy)
-{
-	unsigned int done = 0;
-	u32 idx;
-
-	spin_lock(&d->page_lock);
-	idx = d->page_list_head;
-	spin_unlock(&d->page_lock);
-	while (idx != FRAME_NIL) {
-		struct frame *f = &frame_table[idx];
-
-		if (++done % 1024 == 0 && hypercall_preempt_check())
-			return -EAGAIN;
-		spin_lock(&d->page_lock);
-		idx = f->next;
-		spin_unlock(&d->page_lock);
-		if (fn(d, f) == -EBUSY)
-			*busy = true;
-	}
-	return 0;
-}
-
-static int relinquish_one(struct domain *d, struct frame *f)
-{
-	pv_page_relinquish(f);
-	return 0;
-}
-
-int domain_relinquish_memory(struct domain *d)
-{
-	bool busy = false;
-
-	/* First every pin and page-table validation goes, and with them their references. */
-	if (for_each_page(d, relinquish_one, &busy) || for_each_page(d, domain_free_frame, &busy))
-		return -EAGAIN;
-	if (busy)
-		return -EBUSY;
-	return READ_ONCE(d->page_list_head) == FRAME_NIL ? 0 : -EAGAIN;
-}
-
 /* -- memory maps --------------------------------------------------------- */
 
 void memory_set_machine_map(const struct mem_region *map, unsigned int n)

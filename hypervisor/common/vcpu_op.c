@@ -61,7 +61,7 @@ static long vcpu_down(struct vcpu *v)
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		const struct vcpu *o = d->vcpus[i];
 
-		if (o && o != v && !(READ_ONCE(o->pause_flags) & VPF_DOWN))
+		if (o != v && !(READ_ONCE(o->pause_flags) & VPF_DOWN))
 			goto others_up;
 	}
 	domain_shutdown(d, SHUTDOWN_poweroff);

@@ -109,11 +109,6 @@ PV_CHECK_OFFSET(struct xen_domctl_getdomaininfo, arch_config, 104);
 #define XEN_DOMINF_shutdownmask 0xff   /* SHUTDOWN_* */
 #define XEN_INVALID_MAX_VCPU_ID (~0u)
 
-struct xen_domctl_max_mem {
-	pv_u64 max_memkb;          /* max_pages = max_memkb >> 2 */
-};
-PV_CHECK_SIZE(struct xen_domctl_max_mem, 8);
-
 /* set/getvcpucontext */
 struct xen_domctl_vcpucontext {
 	pv_u32 vcpu;
@@ -140,32 +135,6 @@ PV_CHECK_OFFSET(struct xen_domctl_getvcpuinfo, running, 6);
 PV_CHECK_OFFSET(struct xen_domctl_getvcpuinfo, cpu_time, 8);
 PV_CHECK_OFFSET(struct xen_domctl_getvcpuinfo, cpu, 16);
 
-struct xen_domctl_max_vcpus {
-	pv_u32 max;
-};
-PV_CHECK_SIZE(struct xen_domctl_max_vcpus, 4);
-
-struct xen_domctl_setdomainhandle {
-	xen_domain_handle_t handle;
-};
-PV_CHECK_SIZE(struct xen_domctl_setdomainhandle, 16);
-
-struct xen_domctl_hypercall_init {
-	pv_u64 gmfn;               /* the guest frame to fill */
-};
-PV_CHECK_SIZE(struct xen_domctl_hypercall_init, 8);
-
-struct xen_domctl_settimeoffset {
-	pv_s64 time_offset_seconds;
-};
-PV_CHECK_SIZE(struct xen_domctl_settimeoffset, 8);
-
-/* set_address_size: libxc sends 64 for "xen-3.0-x86_64" images. */
-struct xen_domctl_address_size {
-	pv_u32 size;
-};
-PV_CHECK_SIZE(struct xen_domctl_address_size, 4);
-
 struct xen_domctl {
 	pv_u32 cmd;                /* XEN_DOMCTL_* */
 	pv_u32 interface_version;  /* XEN_DOMCTL_INTERFACE_VERSION */
@@ -174,14 +143,16 @@ struct xen_domctl {
 	union {
 		struct xen_domctl_createdomain createdomain;
 		struct xen_domctl_getdomaininfo getdomaininfo;
-		struct xen_domctl_max_mem max_mem;
 		struct xen_domctl_vcpucontext vcpucontext;
 		struct xen_domctl_getvcpuinfo getvcpuinfo;
-		struct xen_domctl_max_vcpus max_vcpus;
-		struct xen_domctl_setdomainhandle setdomainhandle;
-		struct xen_domctl_hypercall_init hypercall_init;
-		struct xen_domctl_settimeoffset settimeoffset;
-		struct xen_domctl_address_size address_size;
+		/* The commands whose argument is a single field. */
+		struct { pv_u64 max_memkb; } max_mem;        /* max_pages = max_memkb >> 2 */
+		struct { pv_u32 max; } max_vcpus;
+		struct { xen_domain_handle_t handle; } setdomainhandle;
+		struct { pv_u64 gmfn; } hypercall_init;      /* the guest frame to fill */
+		struct { pv_s64 time_offset_seconds; } settimeoffset;
+		/* set_address_size: libxc sends 64 for "xen-3.0-x86_64" images. */
+		struct { pv_u32 size; } address_size;
 		pv_u8 pad[128];
 	} u;
 };

@@ -58,11 +58,6 @@ PV_CHECK_OFFSET(struct xen_sysctl_physinfo, hw_cap, 80);
 #define XEN_SYSCTL_PHYSCAP_pv (1u << 1)
 #define XEN_SYSCTL_PHYSCAP_gnttab_v1 (1u << 8)
 
-struct xen_sysctl_sched_id {
-	pv_u32 sched_id;           /* XEN_SCHEDULER_* */
-};
-PV_CHECK_SIZE(struct xen_sysctl_sched_id, 4);
-
 /* Scheduler ids (Xen keeps them in its domctl.h). */
 #define XEN_SCHEDULER_CREDIT 5
 
@@ -86,7 +81,7 @@ struct xen_sysctl {
 	union {
 		struct xen_sysctl_readconsole readconsole;
 		struct xen_sysctl_physinfo physinfo;
-		struct xen_sysctl_sched_id sched_id;
+		struct { pv_u32 sched_id; } sched_id;  /* XEN_SCHEDULER_* */
 		struct xen_sysctl_getdomaininfolist getdomaininfolist;
 		pv_u8 pad[128];
 	} u;

@@ -13,11 +13,7 @@
 
 #include "types.h"
 
-/*
- * Domain ids at and above DOMID_FIRST_RESERVED are never given to a domain.
- * (Spelled exactly as in the hypervisor's mica/domain.h, so both can be
- * included together.)
- */
+/* Domain ids at and above DOMID_FIRST_RESERVED are never given to a domain. */
 #define DOMID_FIRST_RESERVED 0x7ff0
 #define DOMID_SELF 0x7ff0     /* the caller */
 #define DOMID_IO 0x7ff1       /* owner of MMIO frames no domain owns */

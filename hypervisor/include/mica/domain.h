@@ -13,17 +13,7 @@
 #include <mica/errno.h>
 #include <mica/spinlock.h>
 #include <mica/types.h>
-
-typedef u16 domid_t;
-
-/* Special domain ids of the Xen ABI. */
-#define DOMID_FIRST_RESERVED 0x7ff0
-#define DOMID_SELF 0x7ff0
-#define DOMID_IO 0x7ff1
-#define DOMID_XEN 0x7ff2
-#define DOMID_COW 0x7ff3
-#define DOMID_INVALID 0x7ff4
-#define DOMID_IDLE 0x7fff
+#include <pv/xen.h> /* domid_t, the special DOMID_* ids, shared_info and vcpu_info */
 
 #define MAX_VCPUS_PER_DOMAIN 64
 #define LEGACY_VCPU_INFOS 32 /* vcpu_info slots inside shared_info */
@@ -31,8 +21,6 @@ typedef u16 domid_t;
 struct domain;
 struct evtchn_domain;  /* common/event_channel.c */
 struct grant_table;    /* common/grant_table.c */
-struct vcpu_info;      /* the guest-visible record (pv/xen.h) */
-struct shared_info;
 
 #include <asm/pv_vcpu.h>
 
@@ -77,6 +65,7 @@ struct domain {
 	spinlock_t lock;          /* guards the fields below unless noted */
 
 	unsigned int max_vcpus;   /* (const) */
+	/* (const) vcpus[0 .. max_vcpus) all exist from domain_create to domain_free. */
 	struct vcpu *vcpus[MAX_VCPUS_PER_DOMAIN];
 
 	/* Memory: frames owned by this domain, on a list through frame.next/prev. */
@@ -227,11 +216,10 @@ struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus
 
 /*
  * Stops every vCPU of d for good and records reason (SHUTDOWN_*); the
- * first call wins. Tells whoever manages d (domain_shutdown_notify).
+ * first call wins. Tells whoever manages d: dom0 with VIRQ_DOM_EXC, or for
+ * dom0 itself the machine, which ends with it.
  */
 void domain_shutdown(struct domain *d, unsigned int reason);
-/* Called once d has shut down: VIRQ_DOM_EXC to dom0, or the end of the machine for dom0. */
-void domain_shutdown_notify(struct domain *d);
 
 /*
  * Crashes a domain because of its own bad behaviour: logs why with the

@@ -55,16 +55,6 @@ struct frame *domain_alloc_frames(struct domain *d, unsigned int order, unsigned
 int domain_free_frame(struct domain *d, struct frame *f);
 
 /*
- * Domain destruction, once d's vCPUs no longer run: drops every pin and
- * page-table validation in d's memory (pv_page_relinquish), then frees
- * every frame nothing else references. Stops early when
- * hypercall_preempt_check() asks and returns -EAGAIN: call it again.
- * Returns 0 when the list is empty, -EBUSY if frames remain that something
- * still references (vCPU roots, grants: release those first).
- */
-int domain_relinquish_memory(struct domain *d);
-
-/*
  * Records the host's memory map (the loader's, as multiboot_parse gave it)
  * for XENMEM_machine_memory_map; at most the first 128 regions. Boot CPU,
  * before dom0 runs.

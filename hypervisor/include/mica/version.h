@@ -2,8 +2,6 @@
 #ifndef MICA_VERSION_H
 #define MICA_VERSION_H
 
-#define MICA_VERSION_MAJOR 0
-#define MICA_VERSION_MINOR 1
 #define MICA_VERSION "0.1"
 #ifndef MICA_BUILD_INFO
 #define MICA_BUILD_INFO "unknown build"

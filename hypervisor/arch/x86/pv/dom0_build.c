@@ -673,9 +673,8 @@ int dom0_construct(const struct boot_info *bi, u64 mem, unsigned int vcpus)
 
 	memset(&b, 0, sizeof(b));
 	rc = build(bi, mem, vcpus);
+	/* A failed build halts the machine (setup.c): its domain is left as it is. */
 	scratch_free();
-	if (rc && b.d)
-		domain_relinquish_memory(b.d);
 	if (b.runs)
 		free_frames(mfn_to_frame(__pa(b.runs) >> PAGE_SHIFT), RUNS_ORDER);
 	b.runs = NULL;
