@@ -55,7 +55,6 @@
  * flush TLBs and wait for other CPUs. d->page_lock guards each step along
  * the page list.
  */
-#include <asm/page.h>
 #include <asm/pv_mm.h>
 #include <mica/console.h>
 #include <mica/domain.h>
@@ -112,17 +111,6 @@ static void release_vcpus(struct domain *d)
 	}
 }
 
-/* The frame after f on d's page list, or FRAME_NIL. */
-static u32 next_frame(struct domain *d, const struct frame *f)
-{
-	u32 next;
-
-	spin_lock(&d->page_lock);
-	next = f->next;
-	spin_unlock(&d->page_lock);
-	return next;
-}
-
 /*
  * One call's share of a pass over d's page list, from d->destroy_cursor:
  * untype (pass 1) or free (pass 2) each frame. Returns -EAGAIN if the
@@ -142,7 +130,9 @@ static int page_list_pass(struct domain *d, bool free)
 			return -EAGAIN;
 		}
 		/* Read before a free takes f off the list. */
-		idx = next_frame(d, f);
+		spin_lock(&d->page_lock);
+		idx = f->next;
+		spin_unlock(&d->page_lock);
 		if (free)
 			domain_free_frame(d, f);
 		else

@@ -188,22 +188,20 @@ void domain_info(struct domain *d, struct xen_domctl_getdomaininfo *info)
 /*
  * getdomaininfo in 4.17: a free id names the first domain above it
  * (-ESRCH if none, -EINVAL for a reserved id); domain says which one.
+ * domain_get_next finds the domain with that very id first, dying or not.
  */
-static long get_domain_info(struct xen_domctl *op, struct domain *d)
+static long get_domain_info(struct xen_domctl *op)
 {
-	bool looked_up = !d;
+	struct domain *d;
 
-	if (!d) {
-		if (op->domain >= DOMID_FIRST_RESERVED)
-			return -EINVAL;
-		d = domain_get_next(op->domain);
-		if (!d)
-			return -ESRCH;
-	}
+	if (op->domain >= DOMID_FIRST_RESERVED)
+		return -EINVAL;
+	d = domain_get_next(op->domain);
+	if (!d)
+		return -ESRCH;
 	domain_info(d, &op->u.getdomaininfo);
 	op->domain = d->id;
-	if (looked_up)
-		domain_put(d);
+	domain_put(d);
 	return 0;
 }
 
@@ -366,7 +364,7 @@ static long domctl(struct xen_domctl *op, struct domain *d, pv_gva_t arg, bool *
 		return domain_unpause_by_toolstack(d);
 	case XEN_DOMCTL_getdomaininfo:
 		*copyback = true;
-		return get_domain_info(op, d);
+		return get_domain_info(op);
 	case XEN_DOMCTL_max_mem:
 		return set_max_mem(d, op->u.max_mem.max_memkb);
 	case XEN_DOMCTL_setvcpucontext:
@@ -411,15 +409,14 @@ long do_domctl(pv_gva_t arg)
 		if (!d && op.cmd != XEN_DOMCTL_getdomaininfo)
 			return -ESRCH;
 	}
-	if (!spin_trylock(&domctl_lock)) {
+	if (spin_trylock(&domctl_lock)) {
+		rc = domctl(&op, d, arg, &copyback);
+		spin_unlock(&domctl_lock);
+	} else {
 		u64 args[1] = { arg };
 
-		if (d)
-			domain_put(d);
-		return hypercall_create_continuation(1, args);
+		rc = hypercall_create_continuation(1, args);
 	}
-	rc = domctl(&op, d, arg, &copyback);
-	spin_unlock(&domctl_lock);
 	if (d)
 		domain_put(d);
 	if (copyback && !rc && copy_to_guest(arg, &op, sizeof(op)))

@@ -5,7 +5,6 @@
  * Pure logic: this file includes no arch header, so the host unit test
  * (tests/unit/test_event_channel.c) builds and drives this very source.
  */
-#include <mica/console.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/event.h>
@@ -242,12 +241,6 @@ static void raise_local(struct domain *d, u32 port)
 		evtchn_raise(d, v, port);
 }
 
-static bool port_pending(const struct domain *d, u32 port)
-{
-	return __atomic_load_n(&d->shared_info->evtchn_pending[port / 64], __ATOMIC_SEQ_CST) &
-	       (1ULL << (port % 64));
-}
-
 /* ---- Closing ---- */
 
 /* The other domain port of d is bound to, or NULL. Domain lock held. */
@@ -278,31 +271,25 @@ static struct domain *lock_port(struct domain *d, u32 port, u64 *flags)
 		rd = peer_of(d, port);
 		if (!rd)
 			return NULL;
+		/* Let go and take both in order, then look again: the binding may have changed. */
 		domain_hold(rd);
-		if (rd->id > d->id) {
-			spin_lock(&rd->evtchn->lock);
-			return rd;
-		}
-		/* The wrong order: let go and take both, then look again. */
-		spin_unlock(&d->evtchn->lock);
-		spin_lock(&rd->evtchn->lock);
-		spin_lock(&d->evtchn->lock);
+		unlock_domain(d, *flags);
+		*flags = lock_two(d, rd);
 		if (peer_of(d, port) == rd)
 			return rd;
-		spin_unlock(&d->evtchn->lock);
-		spin_unlock(&rd->evtchn->lock);
-		arch_irq_restore(*flags);
+		unlock_two(d, rd, *flags);
 		domain_put(rd);
 	}
 }
 
 static void unlock_port(struct domain *d, struct domain *rd, u64 flags)
 {
-	if (rd)
-		spin_unlock(&rd->evtchn->lock);
-	unlock_domain(d, flags);
-	if (rd)
-		domain_put(rd);
+	if (!rd) {
+		unlock_domain(d, flags);
+		return;
+	}
+	unlock_two(d, rd, flags);
+	domain_put(rd);
 }
 
 /*
@@ -330,10 +317,9 @@ static long close_locked(struct domain *d, u32 port)
 	case EVTCHNSTAT_interdomain: {
 		struct evtchn *rchn = port_rec(chn->remote->evtchn, chn->remote_port);
 
-		rchn->state = EVTCHNSTAT_unbound;
-		rchn->remote_domid = d->id;
-		rchn->remote = NULL;
-		rchn->remote_port = 0;
+		/* Unbound for d again; it keeps the vCPU it notifies. */
+		*rchn = (struct evtchn){ .state = EVTCHNSTAT_unbound, .vcpu = rchn->vcpu,
+					 .remote_domid = d->id };
 		break;
 	}
 	default:
@@ -446,12 +432,9 @@ int evtchn_alloc_unbound_port(struct domain *d, domid_t remote)
 	u64 flags = lock_domain(d);
 	int port = get_free_port(d->evtchn);
 
-	if (port > 0) {
-		struct evtchn *chn = port_rec(d->evtchn, (u32)port);
-
-		chn->state = EVTCHNSTAT_unbound;
-		chn->remote_domid = remote;
-	}
+	if (port > 0)
+		*port_rec(d->evtchn, (u32)port) = (struct evtchn){ .state = EVTCHNSTAT_unbound,
+								    .remote_domid = remote };
 	unlock_domain(d, flags);
 	return port;
 }
@@ -487,13 +470,12 @@ void send_global_virq(unsigned int virq)
 	d = domain_get(0);
 	if (!d)
 		return;
-	if (d->evtchn) {
-		flags = lock_domain(d);
-		port = d->evtchn->vcpu[0].virq_port[virq];
-		if (port)
-			raise_local(d, port);
-		unlock_domain(d, flags);
-	}
+	/* A live domain has its ports: they go only with its last reference. */
+	flags = lock_domain(d);
+	port = d->evtchn->vcpu[0].virq_port[virq];
+	if (port)
+		raise_local(d, port);
+	unlock_domain(d, flags);
 	domain_put(d);
 }
 
@@ -541,10 +523,8 @@ static long evtchn_bind_interdomain(struct evtchn_bind_interdomain *b)
 		goto out;
 
 	lchn = port_rec(ld->evtchn, (u32)lport);
-	lchn->state = EVTCHNSTAT_interdomain;
-	lchn->remote = rd;
-	lchn->remote_domid = rd->id;
-	lchn->remote_port = (u16)rport;
+	*lchn = (struct evtchn){ .state = EVTCHNSTAT_interdomain, .remote_port = (u16)rport,
+				 .remote_domid = rd->id, .remote = rd };
 	rchn->state = EVTCHNSTAT_interdomain;
 	rchn->remote = ld;
 	rchn->remote_domid = ld->id;
@@ -562,14 +542,11 @@ out:
 static long evtchn_bind_virq(struct evtchn_bind_virq *b)
 {
 	struct domain *d = current_vcpu()->domain;
-	struct evtchn *chn;
 	u16 *slot;
 	int port;
 	u64 flags;
 
-	if (b->virq >= NR_VIRQS)
-		return -EINVAL;
-	if (virq_is_global(b->virq) && b->vcpu != 0)
+	if (b->virq >= NR_VIRQS || (virq_is_global(b->virq) && b->vcpu != 0))
 		return -EINVAL;
 	if (!domain_vcpu(d, b->vcpu))
 		return -ENOENT;
@@ -582,10 +559,8 @@ static long evtchn_bind_virq(struct evtchn_bind_virq *b)
 	port = get_free_port(d->evtchn);
 	if (port < 0)
 		goto out;
-	chn = port_rec(d->evtchn, (u32)port);
-	chn->state = EVTCHNSTAT_virq;
-	chn->vcpu = (u8)b->vcpu;
-	chn->virq = (u8)b->virq;
+	*port_rec(d->evtchn, (u32)port) = (struct evtchn){ .state = EVTCHNSTAT_virq,
+							    .vcpu = (u8)b->vcpu, .virq = (u8)b->virq };
 	*slot = (u16)port;
 	b->port = (u32)port;
 out:
@@ -596,7 +571,6 @@ out:
 static long evtchn_bind_ipi(struct evtchn_bind_ipi *b)
 {
 	struct domain *d = current_vcpu()->domain;
-	struct evtchn *chn;
 	int port;
 	u64 flags;
 
@@ -605,9 +579,8 @@ static long evtchn_bind_ipi(struct evtchn_bind_ipi *b)
 	flags = lock_domain(d);
 	port = get_free_port(d->evtchn);
 	if (port > 0) {
-		chn = port_rec(d->evtchn, (u32)port);
-		chn->state = EVTCHNSTAT_ipi;
-		chn->vcpu = (u8)b->vcpu;
+		*port_rec(d->evtchn, (u32)port) = (struct evtchn){ .state = EVTCHNSTAT_ipi,
+								    .vcpu = (u8)b->vcpu };
 		b->port = (u32)port;
 	}
 	unlock_domain(d, flags);
@@ -701,21 +674,12 @@ static long evtchn_bind_vcpu(const struct evtchn_bind_vcpu *b)
 		goto out;
 	}
 	chn = port_rec(d->evtchn, b->port);
-	switch (chn->state) {
-	case EVTCHNSTAT_virq:
-		if (!virq_is_global(chn->virq)) {
-			rc = -EINVAL;
-			break;
-		}
+	/* Unbound, interdomain and global VIRQ ports move; IPIs and per-vCPU VIRQs do not. */
+	if (chn->state == EVTCHNSTAT_unbound || chn->state == EVTCHNSTAT_interdomain ||
+	    (chn->state == EVTCHNSTAT_virq && virq_is_global(chn->virq)))
 		chn->vcpu = (u8)b->vcpu;
-		break;
-	case EVTCHNSTAT_unbound:
-	case EVTCHNSTAT_interdomain:
-		chn->vcpu = (u8)b->vcpu;
-		break;
-	default:
+	else
 		rc = -EINVAL;
-	}
 out:
 	unlock_domain(d, flags);
 	return rc;
@@ -888,7 +852,9 @@ long sched_poll(struct vcpu *v, pv_gva_t arg)
 			rc = -EINVAL;
 			goto out;
 		}
-		if (port_pending(d, port))
+		/* Pending already: no wait. */
+		if (__atomic_load_n(&d->shared_info->evtchn_pending[port / 64], __ATOMIC_SEQ_CST) &
+		    (1ULL << (port % 64)))
 			goto out;
 	}
 	if (sp.nr_ports == 1)

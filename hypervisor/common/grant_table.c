@@ -159,11 +159,6 @@ static struct gnttab_maptrack *mt_of(const struct grant_table *gt, u32 handle)
 	return &gt->maptrack[handle / MT_PER_PAGE][handle % MT_PER_PAGE];
 }
 
-static void clear_entry_flags(u32 *w, u32 bits)
-{
-	__atomic_fetch_and(w, ~bits, __ATOMIC_SEQ_CST);
-}
-
 /*
  * The domain named by dom, whose table cur may look at or set up (itself,
  * or any for a privileged cur): GNTST_okay with *d referenced, or the
@@ -195,9 +190,8 @@ static s16 set_entry_flags(u32 *w, u32 pin, domid_t ldom, bool readonly, bool ma
 		u32 flags = old & 0xffff, domid = old >> 16;
 		u32 want = old | GTF_reading | (readonly ? 0 : GTF_writing);
 
-		if (!pin && ((flags & mask) != GTF_permit_access || domid != ldom))
-			return GNTST_general_error;
-		if (!readonly && (flags & GTF_readonly))
+		if ((!pin && ((flags & mask) != GTF_permit_access || domid != ldom)) ||
+		    (!readonly && (flags & GTF_readonly)))
 			return GNTST_general_error;
 		if (__atomic_compare_exchange_n(w, &old, want, false, __ATOMIC_SEQ_CST,
 						__ATOMIC_SEQ_CST))
@@ -218,7 +212,7 @@ static void settle_entry_flags(struct grant_table *gt, u32 ref, bool readonly)
 	if (!act->pin)
 		bits |= GTF_reading;
 	if (bits)
-		clear_entry_flags(entry_words(gt, ref), bits);
+		__atomic_fetch_and(entry_words(gt, ref), ~bits, __ATOMIC_SEQ_CST);
 }
 
 /*
@@ -538,7 +532,8 @@ bool grant_table_first_pinned(struct domain *d, u32 *ref, domid_t *by, u64 *mfn)
 
 /* ---- map_grant_ref ---- */
 
-static void map_one(struct domain *ld, struct gnttab_map_grant_ref *op)
+/* One map_grant_ref: fills in op's handle and dev_bus_addr and returns the status. */
+static s16 map_one(struct domain *ld, struct gnttab_map_grant_ref *op)
 {
 	bool readonly = op->flags & GNTMAP_readonly;
 	bool dev = op->flags & GNTMAP_device_map, host = op->flags & GNTMAP_host_map;
@@ -549,21 +544,16 @@ static void map_one(struct domain *ld, struct gnttab_map_grant_ref *op)
 	u64 frame;
 	s16 rc;
 
-	if (!dev && !host) {
-		op->status = GNTST_bad_gntref;
-		return;
-	}
+	if (!dev && !host)
+		return GNTST_bad_gntref;
 	/* Only a real id names the granter: DOMID_SELF is no domain here, as on Xen. */
 	rd = op->dom == DOMID_SELF ? NULL : domain_get_by_any_id(ld, op->dom);
-	if (!rd) {
-		op->status = GNTST_bad_domain;
-		return;
-	}
+	if (!rd)
+		return GNTST_bad_domain;
 	handle = maptrack_get(ld->grant);
 	if (handle == MT_NONE) {
 		domain_put(rd);
-		op->status = GNTST_no_space;
-		return;
+		return GNTST_no_space;
 	}
 	if (dev)
 		incr += readonly ? PIN_DEV_R : PIN_DEV_W;
@@ -586,18 +576,16 @@ static void map_one(struct domain *ld, struct gnttab_map_grant_ref *op)
 	if (host && arch_gnttab_create_mapping(ld, op->host_addr, op->flags, frame, rd->id))
 		goto undo;
 
-	domain_hold(rd); /* the maptrack record's */
+	/* The maptrack record keeps the reference to rd. */
 	spin_lock(&ld->grant->lock);
 	mt = mt_of(ld->grant, handle);
 	mt->rd = rd;
 	mt->ref = op->ref;
 	mt->flags = op->flags & MAP_KEPT;
 	spin_unlock(&ld->grant->lock);
-	domain_put(rd);
 	op->dev_bus_addr = frame << PAGE_SHIFT;
 	op->handle = handle;
-	op->status = GNTST_okay;
-	return;
+	return GNTST_okay;
 
 undo:
 	while (refs--)
@@ -606,7 +594,7 @@ undo:
 out_handle:
 	maptrack_put(ld->grant, handle);
 	domain_put(rd);
-	op->status = rc;
+	return rc;
 }
 
 /* ---- unmap_grant_ref ---- */
@@ -759,9 +747,8 @@ static long setup_table(struct domain *cur, pv_gva_t arg, u32 count)
 
 	if (count != 1)
 		return -EINVAL;
-	if (copy_from_guest(&op, arg, sizeof(op)))
-		return -EFAULT;
-	if (!guest_range_ok(op.frame_list, (u64)op.nr_frames * sizeof(u64)))
+	if (copy_from_guest(&op, arg, sizeof(op)) ||
+	    !guest_range_ok(op.frame_list, (u64)op.nr_frames * sizeof(u64)))
 		return -EFAULT;
 	op.status = lookup_table(cur, op.dom, &d);
 	if (op.status == GNTST_okay) {
@@ -778,10 +765,8 @@ static long setup_table(struct domain *cur, pv_gva_t arg, u32 count)
 				op.status = GNTST_bad_virt_addr;
 		domain_put(d);
 	}
-	if (copy_to_guest(arg + offsetof(struct gnttab_setup_table, status), &op.status,
-			  sizeof(op.status)))
-		return -EFAULT;
-	return 0;
+	return copy_to_guest(arg + offsetof(struct gnttab_setup_table, status), &op.status,
+			     sizeof(op.status)) ? -EFAULT : 0;
 }
 
 static long query_size(struct domain *cur, pv_gva_t arg, u32 count)
@@ -812,12 +797,7 @@ static long set_version(pv_gva_t arg)
 
 	if (copy_from_guest(&op, arg, sizeof(op)))
 		return -EFAULT;
-	if (op.version == 1)
-		rc = 0;
-	else if (op.version == 2)
-		rc = -ENOSYS;
-	else
-		rc = -EINVAL;
+	rc = op.version == 1 ? 0 : (op.version == 2 ? -ENOSYS : -EINVAL);
 	op.version = 1;
 	return copy_to_guest(arg, &op, sizeof(op)) ? -EFAULT : rc;
 }
@@ -835,10 +815,8 @@ static long get_version(struct domain *cur, pv_gva_t arg)
 		return rc;
 	domain_put(d);
 	op.version = 1;
-	if (copy_to_guest(arg + offsetof(struct gnttab_get_version, version), &op.version,
-			  sizeof(op.version)))
-		return -EFAULT;
-	return 0;
+	return copy_to_guest(arg + offsetof(struct gnttab_get_version, version), &op.version,
+			     sizeof(op.version)) ? -EFAULT : 0;
 }
 
 /* Re-issues the hypercall for operations [done, count) of the array at ops. */
@@ -865,7 +843,7 @@ static long map_batch(struct domain *ld, u32 cmd, pv_gva_t ops, u32 count)
 			return continue_batch(cmd, ops, sizeof(op), i, count);
 		if (copy_from_guest(&op, va, sizeof(op)))
 			return -EFAULT;
-		map_one(ld, &op);
+		op.status = map_one(ld, &op);
 		if (copy_to_guest(va, &op, sizeof(op)))
 			return -EFAULT;
 	}
@@ -943,9 +921,7 @@ long do_grant_table_op(pv_u32 cmd, pv_gva_t ops, pv_u32 nr_ops)
 	struct domain *cur = current_vcpu()->domain;
 	u32 op = cmd & GNTTAB_CMD_MASK;
 
-	if ((s32)nr_ops < 0)
-		return -EINVAL;
-	if (op != GNTTABOP_cache_flush && (cmd & ~GNTTAB_CMD_MASK))
+	if ((s32)nr_ops < 0 || (op != GNTTABOP_cache_flush && (cmd & ~GNTTAB_CMD_MASK)))
 		return -EINVAL;
 	if (!cur->grant)
 		return -ENOSYS;

@@ -3,13 +3,11 @@
  * through the table generated from hypercall/include/pv/hypercall_table.def.
  */
 #include <asm/percpu.h>
-#include <asm/pv.h>
-#include <mica/console.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
-#include <mica/sched.h>
+#include <mica/lib.h>
 #include <mica/timer.h>
 #include <pv/hypercall_dispatch.h>
 #include <pv/xen.h>
@@ -122,8 +120,7 @@ long do_multicall(pv_gva_t calls, pv_u32 nr_calls)
 				/* Resume this entry with its updated arguments. */
 				u64 cont[2] = { gva, nr_calls - i };
 
-				for (unsigned int a = 0; a < 6; a++)
-					e.args[a] = mc->args[a];
+				memcpy(e.args, mc->args, sizeof(e.args));
 				if (copy_to_guest(gva, &e, sizeof(e)))
 					return -EFAULT;
 				return hypercall_create_continuation(2, cont);

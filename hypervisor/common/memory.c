@@ -205,9 +205,7 @@ static long put_memory_map(pv_gva_t arg, const struct e820_entry *entries, unsig
 	if (n && copy_to_guest(map.buffer, entries, n * sizeof(*entries)))
 		return -EFAULT;
 	map.nr_entries = n;
-	if (copy_to_guest(arg, &map.nr_entries, sizeof(map.nr_entries)))
-		return -EFAULT;
-	return 0;
+	return copy_to_guest(arg, &map.nr_entries, sizeof(map.nr_entries)) ? -EFAULT : 0;
 }
 
 /* -- reservations -------------------------------------------------------- */
@@ -273,15 +271,12 @@ static long reservation_op(struct domain *cur, unsigned int op, u64 start, pv_gv
 
 	if (copy_from_guest(&a.r, arg, sizeof(a.r)))
 		return (long)start;
-	if (a.r.nr_extents > MAX_EXTENTS || start >= a.r.nr_extents)
-		return (long)start;
-	if (a.r.extent_start && !guest_range_ok(a.r.extent_start + start * sizeof(u64),
-						(a.r.nr_extents - start) * sizeof(u64)))
-		return (long)start;
-	if (a.r.extent_order > (cur->is_privileged ? PRIV_MAX_ORDER : DOMU_MAX_ORDER))
-		return (long)start;
 	a.addr_bits = XENMEMF_get_address_bits(a.r.mem_flags);
-	if (op != XENMEM_decrease_reservation && a.addr_bits && a.addr_bits <= PAGE_SHIFT)
+	if (a.r.nr_extents > MAX_EXTENTS || start >= a.r.nr_extents ||
+	    (a.r.extent_start && !guest_range_ok(a.r.extent_start + start * sizeof(u64),
+						 (a.r.nr_extents - start) * sizeof(u64))) ||
+	    a.r.extent_order > (cur->is_privileged ? PRIV_MAX_ORDER : DOMU_MAX_ORDER) ||
+	    (op != XENMEM_decrease_reservation && a.addr_bits && a.addr_bits <= PAGE_SHIFT))
 		return (long)start;
 	err = domain_get_target(cur, a.r.domid, &a.d);
 	if (err)
@@ -494,16 +489,14 @@ long do_memory_op(pv_u64 cmd, pv_gva_t arg)
 	case XENMEM_current_reservation:
 	case XENMEM_maximum_reservation:
 		return reservation_count(cur, op, arg);
-	case XENMEM_exchange:
-		if (start)
-			return -ENOSYS;
-		return memory_exchange(cur, arg);
 	}
 
 	/* The rest take no continuation: stray upper bits make an unknown command, as on Xen. */
 	if (start)
 		return -ENOSYS;
 	switch (op) {
+	case XENMEM_exchange:
+		return memory_exchange(cur, arg);
 	case XENMEM_machphys_mapping: {
 		/* The M2P holds an entry for every frame in the frame table, and no more. */
 		struct xen_machphys_mapping m = {

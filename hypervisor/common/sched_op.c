@@ -2,8 +2,6 @@
  * sched_op and vm_assist: a vCPU yielding, blocking until an event,
  * shutting its domain down; and the guest's opt-in assists.
  */
-#include <asm/pv.h>
-#include <mica/console.h>
 #include <mica/domain.h>
 #include <mica/event.h>
 #include <mica/errno.h>

@@ -103,7 +103,6 @@ static void physinfo(struct xen_sysctl_physinfo *pi)
 	pi->nr_cpus = nr_cpus_online;
 	pi->max_cpu_id = nr_cpus_online - 1;
 	pi->nr_nodes = 1;
-	pi->max_node_id = 0;
 	pi->capabilities = XEN_SYSCTL_PHYSCAP_pv | XEN_SYSCTL_PHYSCAP_gnttab_v1;
 	pi->total_pages = frames_total();
 	pi->free_pages = frames_free();
@@ -136,7 +135,7 @@ static long domain_info_list(struct xen_sysctl_getdomaininfolist *l)
 long do_sysctl(pv_gva_t arg)
 {
 	struct xen_sysctl op;
-	long rc;
+	long rc = 0;
 
 	if (copy_from_guest(&op, arg, sizeof(op)))
 		return -EFAULT;
@@ -148,11 +147,9 @@ long do_sysctl(pv_gva_t arg)
 		break;
 	case XEN_SYSCTL_physinfo:
 		physinfo(&op.u.physinfo);
-		rc = 0;
 		break;
 	case XEN_SYSCTL_sched_id:
 		op.u.sched_id.sched_id = MICA_SCHED_ID;
-		rc = 0;
 		break;
 	case XEN_SYSCTL_getdomaininfolist:
 		rc = domain_info_list(&op.u.getdomaininfolist);

@@ -14,12 +14,10 @@
 /* Submap 0 is the only one (XENFEAT_NR_SUBMAPS); the caller refuses others. */
 static u32 feature_submap(const struct domain *d)
 {
-	u32 bits = 0;
+	/* Linux panics without the first two; 0, 2 and 3 must stay clear for PV. */
+	u32 bits = 1u << XENFEAT_mmu_pt_update_preserve_ad | 1u << XENFEAT_gnttab_map_avail_bits |
+		   1u << XENFEAT_highmem_assist;
 
-	/* Linux panics without these two; 0, 2 and 3 must stay clear for PV. */
-	bits |= 1u << XENFEAT_mmu_pt_update_preserve_ad;
-	bits |= 1u << XENFEAT_gnttab_map_avail_bits;
-	bits |= 1u << XENFEAT_highmem_assist;
 	if (d->is_privileged)
 		bits |= 1u << XENFEAT_dom0;
 	return bits;
@@ -27,7 +25,7 @@ static u32 feature_submap(const struct domain *d)
 
 static long copy_string_out(pv_gva_t arg, const char *s, size_t field)
 {
-	char buf[1024];
+	char buf[XEN_CAPABILITIES_INFO_LEN]; /* the longest field */
 
 	memset(buf, 0, field);
 	strlcpy(buf, s, field);
@@ -42,14 +40,11 @@ long do_xen_version(pv_s32 cmd, pv_gva_t arg)
 	case XENVER_version:
 		return XEN_ABI_VERSION;
 	case XENVER_extraversion:
-		return copy_string_out(arg, "-mica" MICA_VERSION, 16);
+		return copy_string_out(arg, "-mica" MICA_VERSION, XEN_EXTRAVERSION_LEN);
 	case XENVER_compile_info: {
-		struct xen_compile_info ci;
+		struct xen_compile_info ci = { .compiler = "clang", .compile_by = "mica",
+					       .compile_domain = "mica" };
 
-		memset(&ci, 0, sizeof(ci));
-		strlcpy(ci.compiler, "clang", sizeof(ci.compiler));
-		strlcpy(ci.compile_by, "mica", sizeof(ci.compile_by));
-		strlcpy(ci.compile_domain, "mica", sizeof(ci.compile_domain));
 		strlcpy(ci.compile_date, MICA_BUILD_INFO, sizeof(ci.compile_date));
 		return copy_to_guest(arg, &ci, sizeof(ci)) ? -EFAULT : 0;
 	}
@@ -59,9 +54,9 @@ long do_xen_version(pv_s32 cmd, pv_gva_t arg)
 		return copy_to_guest(arg, handle, sizeof(handle)) ? -EFAULT : 0;
 	}
 	case XENVER_capabilities:
-		return copy_string_out(arg, "xen-3.0-x86_64", 1024);
+		return copy_string_out(arg, "xen-3.0-x86_64", XEN_CAPABILITIES_INFO_LEN);
 	case XENVER_changeset:
-		return copy_string_out(arg, MICA_BUILD_INFO, 64);
+		return copy_string_out(arg, MICA_BUILD_INFO, XEN_CHANGESET_INFO_LEN);
 	case XENVER_platform_parameters: {
 		struct xen_platform_parameters p = { .virt_start = HYPERVISOR_VIRT_START };
 
