@@ -34,14 +34,13 @@ static void guest_output(struct domain *d, const char *s, size_t n)
 
 static long console_write(struct domain *d, pv_u32 count, pv_gva_t buf)
 {
-	char chunk[CHUNK + 1];
+	char chunk[CHUNK];
 
 	while (count) {
 		u32 n = count < CHUNK ? count : CHUNK;
 
 		if (copy_from_guest(chunk, buf, n))
 			return -EFAULT;
-		chunk[n] = '\0';
 		/* Stop at a NUL like a C string would: the rest is not text. */
 		if (d->is_privileged)
 			console_write_raw(chunk, strnlen(chunk, n));

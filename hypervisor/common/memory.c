@@ -58,21 +58,6 @@ static void page_list_del(struct domain *d, struct frame *f)
 	f->next = f->prev = FRAME_NIL;
 }
 
-/*
- * Turns the allocated block at f of the given order into 2^order allocated
- * single-frame blocks, so free_frames() takes each back alone. This is the
- * representation frame.h documents for an allocated block of order 0 (head
- * flag FRAME_F_ALLOC, order 0); the frames are ours, and the allocator
- * only ever looks at them for FRAME_F_FREE, which none of them carries.
- */
-static void split_block(struct frame *f, unsigned int order)
-{
-	for (u64 i = 0; i < (1ULL << order); i++) {
-		f[i].flags |= FRAME_F_ALLOC;
-		f[i].order = 0;
-	}
-}
-
 struct frame *domain_alloc_frames(struct domain *d, unsigned int order, unsigned int addr_bits)
 {
 	u64 n = 1ULL << order;
@@ -95,10 +80,17 @@ struct frame *domain_alloc_frames(struct domain *d, unsigned int order, unsigned
 		free_frames(f, order);
 		f = NULL;
 	}
-	if (f) {
-		split_block(f, order);
-		for (u64 i = 0; i < n; i++)
-			pv_page_assign(&f[i]);
+	/*
+	 * The block becomes 2^order allocated single-frame blocks, so
+	 * free_frames() takes each back alone: the representation frame.h
+	 * documents for an allocated block of order 0 (head flag
+	 * FRAME_F_ALLOC, order 0). The frames are ours, and the allocator only
+	 * ever looks at them for FRAME_F_FREE, which none of them carries.
+	 */
+	for (u64 i = 0; f && i < n; i++) {
+		f[i].flags |= FRAME_F_ALLOC;
+		f[i].order = 0;
+		pv_page_assign(&f[i]);
 	}
 	spin_lock(&d->page_lock);
 	if (!f) {
@@ -334,11 +326,9 @@ static long exchange_chunk(struct domain *d, const struct xen_memory_exchange *x
 			in[taken++] = mfn + j;
 		}
 	}
-	for (unsigned int i = 0; i < out_per; i++) {
-		if (copy_from_guest(&gpfn[i], x->out.extent_start + (chunk_nr * out_per + i) * 8, 8)) {
-			rc = -EFAULT;
-			goto undo;
-		}
+	if (copy_from_guest(gpfn, x->out.extent_start + chunk_nr * out_per * 8, out_per * 8)) {
+		rc = -EFAULT;
+		goto undo;
 	}
 	for (; made < out_per; made++) {
 		struct frame *f = domain_alloc_frames(d, oo, addr_bits);

@@ -11,14 +11,12 @@
 #include <pv/sched.h>
 #include <pv/xen.h>
 
-/* vm_assist types a 64-bit PV guest may enable (as Xen accepts them). */
-#define VM_ASSIST_VALID VMASST_VALID_PV64
-
 long do_vm_assist(pv_u32 cmd, pv_u32 type)
 {
 	struct domain *d = current_vcpu()->domain;
 
-	if (type >= 64 || !(VM_ASSIST_VALID & (1UL << type)))
+	/* The types a 64-bit PV guest may enable, as Xen accepts them. */
+	if (type >= 64 || !(VMASST_VALID_PV64 & (1UL << type)))
 		return -EINVAL;
 	switch (cmd) {
 	case VMASST_CMD_enable:
