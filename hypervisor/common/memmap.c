@@ -73,23 +73,15 @@ static void append(struct memmap *m, paddr_t base, paddr_t end, u32 type)
 	m->regions[m->nr++] = (struct mem_region){ base, end - base, type };
 }
 
-/* Drops empty regions and merges touching regions of the same type. */
+/* Drops empty regions and merges touching regions of the same type, in place. */
 static void normalize(struct memmap *m)
 {
-	unsigned int out = 0;
+	unsigned int n = m->nr;
 
-	for (unsigned int i = 0; i < m->nr; i++) {
-		struct mem_region r = m->regions[i];
-		struct mem_region *last = out ? &m->regions[out - 1] : NULL;
-
-		if (!r.size)
-			continue;
-		if (last && last->type == r.type && region_end(last) == r.base)
-			last->size += r.size;
-		else
-			m->regions[out++] = r;
-	}
-	m->nr = out;
+	m->nr = 0;
+	for (unsigned int i = 0; i < n; i++)
+		if (m->regions[i].size)
+			append(m, m->regions[i].base, region_end(&m->regions[i]), m->regions[i].type);
 }
 
 void memmap_init(struct memmap *m, const struct mem_region *src, unsigned int n)
@@ -195,11 +187,6 @@ static bool alloc_args(u64 size, u64 *align, paddr_t *limit)
 	return true;
 }
 
-static paddr_t take(struct memmap *m, paddr_t pa, u64 size)
-{
-	return memmap_reserve(m, pa, pa + size, MEM_HYPERVISOR) ? 0 : pa;
-}
-
 paddr_t memmap_alloc(struct memmap *m, u64 size, u64 align, paddr_t limit)
 {
 	if (!alloc_args(size, &align, &limit))
@@ -212,7 +199,7 @@ paddr_t memmap_alloc(struct memmap *m, u64 size, u64 align, paddr_t limit)
 			continue;
 		pa = ALIGN_DOWN(hi - size, align);
 		if (pa >= lo)
-			return take(m, pa, size);
+			return memmap_reserve(m, pa, pa + size, MEM_HYPERVISOR) ? 0 : pa;
 	}
 	return 0;
 }

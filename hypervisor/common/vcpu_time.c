@@ -232,14 +232,8 @@ static void write_wallclock(struct shared_info *s)
 void vcpu_time_update(struct vcpu *v)
 {
 	struct vcpu_timers *vt = v->timer_priv;
-	u64 flags;
+	u64 flags = spin_lock_irqsave(&vt->lock);
 
-	if (!vt) {
-		if (v->vcpu_info)
-			write_time_record(&v->vcpu_info->time);
-		return;
-	}
-	flags = spin_lock_irqsave(&vt->lock);
 	write_time_record(&READ_ONCE(v->vcpu_info)->time);
 	spin_unlock_irqrestore(&vt->lock, flags);
 }
@@ -286,17 +280,13 @@ static void timer_event(struct vcpu *v)
 static void singleshot_fn(void *data)
 {
 	struct vcpu_timers *vt = data;
-	bool fire = false;
 	u64 flags = spin_lock_irqsave(&vt->lock);
+	bool fire = vt->singleshot_armed && guest_system_time() >= vt->singleshot_deadline;
 
-	if (vt->singleshot_armed) {
-		if (guest_system_time() < vt->singleshot_deadline) {
-			arm(&vt->singleshot, vt->singleshot_deadline);
-		} else {
-			vt->singleshot_armed = false;
-			fire = true;
-		}
-	}
+	if (fire)
+		vt->singleshot_armed = false;
+	else if (vt->singleshot_armed)
+		arm(&vt->singleshot, vt->singleshot_deadline); /* it came early */
 	spin_unlock_irqrestore(&vt->lock, flags);
 	if (fire)
 		timer_event(vt->v);

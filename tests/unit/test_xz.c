@@ -157,9 +157,9 @@ static void test_xz_unsupported(void)
 {
 	expect_refused("--check=sha256", -EOPNOTSUPP, "check type 10");
 	expect_refused("--check=crc64", -EOPNOTSUPP, "check type 4; Mica verifies CRC32 only");
-	expect_refused("--delta=dist=4 --lzma2", -EOPNOTSUPP, "delta");
-	expect_refused("--arm --lzma2", -EOPNOTSUPP, "ARM BCJ");
-	expect_refused("--x86 --delta --lzma2", -EOPNOTSUPP, "delta");
+	expect_refused("--delta=dist=4 --lzma2", -EOPNOTSUPP, "filter 0x3 as filter 1 of 2");
+	expect_refused("--arm --lzma2", -EOPNOTSUPP, "filter 0x7 as filter 1 of 2");
+	expect_refused("--x86 --delta --lzma2", -EOPNOTSUPP, "filter 0x3 as filter 2 of 3");
 	expect_refused("--format=lzma", -EINVAL, "magic");
 }
 

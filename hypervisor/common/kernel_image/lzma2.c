@@ -223,17 +223,13 @@ static int lzma_chunk(struct lzma2_dec *d, u32 dict_size, const u8 *in, size_t i
 		      size_t pos, size_t end, size_t dict_start, struct kimg_err *err)
 {
 	struct lzma_probs *p = &d->p;
-	struct rc rc;
+	struct rc rc = { .range = 0xffffffff, .in = in, .len = in_len, .pos = 5 };
 	u32 state = d->state, rep0 = d->rep0, rep1 = d->rep1, rep2 = d->rep2, rep3 = d->rep3;
 	const u32 pb_mask = (1u << d->pb) - 1, lp_mask = (1u << d->lp) - 1;
 	const unsigned int lc = d->lc;
 
 	if (in_len < 5 || in[0] != 0)
 		return kimg_fail(err, -EINVAL, "lzma: bad range coder start");
-	rc.in = in;
-	rc.len = in_len;
-	rc.pos = 5;
-	rc.range = 0xffffffff;
 	rc.code = (u32)in[1] << 24 | (u32)in[2] << 16 | (u32)in[3] << 8 | in[4];
 	if (rc.code == 0xffffffff)
 		return kimg_fail(err, -EINVAL, "lzma: bad range coder start");
@@ -241,7 +237,7 @@ static int lzma_chunk(struct lzma2_dec *d, u32 dict_size, const u8 *in, size_t i
 	while (pos < end) {
 		size_t have = pos - dict_start; /* bytes of dictionary behind pos */
 		u32 pos_state = (u32)have & pb_mask;
-		u32 len;
+		u32 len = 0;
 
 		if (!rc_bit(&rc, &p->is_match[state][pos_state])) {
 			u32 prev = have ? out[pos - 1] : 0;
@@ -281,18 +277,11 @@ static int lzma_chunk(struct lzma2_dec *d, u32 dict_size, const u8 *in, size_t i
 			rep2 = rep1;
 			rep1 = rep0;
 			rep0 = decode_dist(&rc, p, len);
+			len += MATCH_LEN_MIN;
 		} else {
 			if (!rc_bit(&rc, &p->is_rep0[state])) {
-				if (!rc_bit(&rc, &p->is_rep0_long[state][pos_state])) {
-					/* A one-byte match at rep0. */
-					state = state < 7 ? 9 : 11;
-					if (unlikely(rep0 >= have))
-						return kimg_fail(err, -EINVAL,
-								 "lzma: distance beyond the dictionary");
-					out[pos] = out[pos - rep0 - 1];
-					pos++;
-					continue;
-				}
+				if (!rc_bit(&rc, &p->is_rep0_long[state][pos_state]))
+					len = 1; /* a one-byte match at rep0 */
 			} else {
 				u32 dist;
 
@@ -310,11 +299,14 @@ static int lzma_chunk(struct lzma2_dec *d, u32 dict_size, const u8 *in, size_t i
 				rep1 = rep0;
 				rep0 = dist;
 			}
-			len = decode_len(&rc, &p->rep_len, pos_state);
-			state = state < 7 ? 8 : 11;
+			if (len) {
+				state = state < 7 ? 9 : 11;
+			} else {
+				len = decode_len(&rc, &p->rep_len, pos_state) + MATCH_LEN_MIN;
+				state = state < 7 ? 8 : 11;
+			}
 		}
 
-		len += MATCH_LEN_MIN;
 		if (unlikely(rep0 >= have || rep0 >= dict_size))
 			return kimg_fail(err, -EINVAL,
 					 "lzma: distance %u beyond the dictionary (%zu bytes)", rep0 + 1,

@@ -94,21 +94,6 @@ static int truncated(struct xz_ctx *c, const char *what)
 	return kimg_fail(c->err, -EINVAL, "xz: truncated %s", what);
 }
 
-static const char *filter_name(u64 id)
-{
-	switch (id) {
-	case 0x03: return "delta";
-	case 0x05: return "PowerPC BCJ";
-	case 0x06: return "IA-64 BCJ";
-	case 0x07: return "ARM BCJ";
-	case 0x08: return "ARM-Thumb BCJ";
-	case 0x09: return "SPARC BCJ";
-	case 0x0a: return "ARM64 BCJ";
-	case 0x0b: return "RISC-V BCJ";
-	default: return "unknown";
-	}
-}
-
 /* The filter chain of a block header: [x86 BCJ,] LZMA2. */
 struct filters {
 	bool x86;
@@ -143,13 +128,12 @@ static int read_filters(struct xz_ctx *c, const u8 *h, size_t end, size_t *pos,
 						 (unsigned long long)psize);
 			f->x86 = true;
 			f->x86_start = psize ? get_le32(h + *pos) : 0;
-		} else if (id == FILTER_LZMA2 || id == FILTER_X86) {
-			return kimg_fail(c->err, -EOPNOTSUPP,
-					 "xz: unsupported filter chain (Mica decodes [x86 BCJ,] LZMA2)");
 		} else {
+			/* Another filter (ARM, delta, ...), or these two in another order. */
 			return kimg_fail(c->err, -EOPNOTSUPP,
-					 "xz: %s filter %#llx not supported (Mica decodes x86 BCJ and LZMA2)",
-					 filter_name(id), (unsigned long long)id);
+					 "xz: filter %#llx as filter %u of %u is not supported (Mica "
+					 "decodes the chain [x86 BCJ (0x4),] LZMA2 (0x21))",
+					 (unsigned long long)id, i + 1, nr);
 		}
 		*pos += psize;
 	}

@@ -39,7 +39,7 @@ void vcpu_time_domain_destroy(struct domain *d);
 u64 guest_system_time(void);
 u64 guest_time_to_boot_ns(u64 guest_ns);
 
-/* Rewrites v's vcpu_time_info under the odd/even version protocol. Any CPU. */
+/* Rewrites v's vcpu_time_info under the odd/even version protocol; v has its timers. Any CPU. */
 void vcpu_time_update(struct vcpu *v);
 
 /*

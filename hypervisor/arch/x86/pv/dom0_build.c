@@ -139,13 +139,9 @@ static void write_guest(u64 pa, const void *src, u64 len)
 	}
 }
 
+/* xen_elf_load's writer: the layout's kernel pages span every segment xen_elf_parse accepted. */
 static int load_segment(void *ctx, u64 paddr, u64 vaddr, const void *src, u64 len)
 {
-	const struct dom0_layout *l = &b.lay;
-
-	if (paddr < l->kern_pfn * PAGE_SIZE || paddr > l->kern_end_pfn * PAGE_SIZE ||
-	    len > l->kern_end_pfn * PAGE_SIZE - paddr)
-		return -EINVAL;
 	write_guest(paddr, src, len);
 	return 0;
 }
@@ -438,12 +434,6 @@ static int load_kernel(void)
 	return rc;
 }
 
-/* The hypercall page (kernels up to 6.1.120): 128 stubs that wrap `syscall`. */
-static void fill_hypercall_page(u64 va)
-{
-	arch_fill_hypercall_page(pfn_page((va - b.elf.virt_base) >> PAGE_SHIFT));
-}
-
 static void write_start_info(const struct boot_info *bi)
 {
 	const struct dom0_layout *l = &b.lay;
@@ -473,34 +463,25 @@ static void write_start_info(const struct boot_info *bi)
 }
 
 /*
- * Every upcall masked: at entry every vCPU must start with events off.
- * (domain_create has set up event channels and a valid guest clock.)
+ * vCPU 0 as the ABI starts it (pv-abi-notes 1.4). domain_create gave it
+ * zeroed registers and segment bases, kernel mode, and its vcpu_info with
+ * upcalls masked (as every vCPU's) and a valid time record.
  */
-static void mask_all_upcalls(struct domain *d)
-{
-	for (unsigned int i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
-		d->shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
-}
-
-/* vCPU 0 as the ABI starts it (pv-abi-notes 1.4). */
 static void init_vcpu0(struct vcpu *v)
 {
 	const struct dom0_layout *l = &b.lay;
 	struct pv_vcpu *a = &v->arch;
 	u64 rsp = l->virt_base + (l->stack_pfn + 1) * PAGE_SIZE;
 
-	memset(&a->regs, 0, sizeof(a->regs));
 	a->regs.rip = b.elf.entry;
 	a->regs.rsp = rsp;
 	a->regs.rsi = l->virt_base + l->start_info_pfn * PAGE_SIZE;
 	a->regs.rflags = DOM0_RFLAGS;
 	a->regs.cs = FLAT_KERNEL_CS;
 	a->regs.ss = FLAT_KERNEL_SS;
-	a->kernel_mode = true;
 	a->kernel_ss = FLAT_KERNEL_SS;
 	a->kernel_sp = rsp;
 	a->ds = a->es = a->fs = a->gs = FLAT_KERNEL_DS;
-	a->fs_base = a->gs_base_kernel = a->gs_base_user = 0;
 	a->debugreg[6] = 0xffff0ff0;
 	a->debugreg[7] = 0x400;
 }
@@ -551,20 +532,17 @@ static void print_summary(const struct boot_info *bi, u64 t0)
 	const struct xen_elf_info *e = &b.elf;
 	const char *sp = e->guest_version[0] ? " " : "";
 	u64 vb = l->virt_base, initrd_kib = b.initrd ? (b.initrd->end - b.initrd->start) >> 10 : 0;
-	char from[64] = "";
+	char from[64] = "", hypercalls[48] = "hypercalls by syscall (no hypercall page)";
 
 	/* u64 is unsigned long here (LP64): %lu and %lx print it. */
 	if (b.from_bzimage)
 		snprintf(from, sizeof(from), " from a %s bzImage of %zu KiB", b.bz.comp_name,
 			 b.module_size >> 10);
+	if (e->notes & (1ULL << XEN_ELFNOTE_HYPERCALL_PAGE))
+		snprintf(hypercalls, sizeof(hypercalls), "hypercall page at %#lx", e->hypercall_page);
 	pr_info("dom0: kernel: %zu KiB ELF vmlinux%s (%s%s%s, %s)", b.image_size >> 10, from,
 		e->guest_os, sp, e->guest_version, e->xen_version);
-	if (e->notes & (1ULL << XEN_ELFNOTE_HYPERCALL_PAGE))
-		pr_info("dom0: entry %#lx, VIRT_BASE %#lx, hypercall page at %#lx", e->entry, vb,
-			e->hypercall_page);
-	else
-		pr_info("dom0: entry %#lx, VIRT_BASE %#lx, hypercalls by syscall (no hypercall page)",
-			e->entry, vb);
+	pr_info("dom0: entry %#lx, VIRT_BASE %#lx, %s", e->entry, vb, hypercalls);
 	pr_info("dom0: memory: %lu MiB (%lu pages) in %u blocks; the hypervisor keeps %lu MiB; "
 		"%u vCPU%s", b.nr_pages >> 8, b.nr_pages, b.nr_blocks, frames_free() >> 8,
 		b.d->max_vcpus, b.d->max_vcpus == 1 ? "" : "s");
@@ -654,12 +632,13 @@ static int build(const struct boot_info *bi, u64 mem, unsigned int vcpus)
 	if (b.initrd)
 		write_guest(b.lay.initrd_pfn * PAGE_SIZE, __va(b.initrd->start),
 			    b.initrd->end - b.initrd->start);
+	/* The hypercall page (kernels up to 6.1.120): 128 stubs that wrap `syscall`. */
 	if (b.elf.notes & (1ULL << XEN_ELFNOTE_HYPERCALL_PAGE))
-		fill_hypercall_page(b.elf.hypercall_page);
+		arch_fill_hypercall_page(pfn_page((b.elf.hypercall_page - b.elf.virt_base) >>
+						  PAGE_SHIFT));
 	dom0_write_page_tables(&b.lay, &(struct dom0_mem){ NULL, mem_page, mem_mfn });
 	write_start_info(bi);
 	memset(pfn_page(b.lay.stack_pfn), 0, PAGE_SIZE);
-	mask_all_upcalls(b.d);
 
 	v = b.d->vcpus[0];
 	init_vcpu0(v);

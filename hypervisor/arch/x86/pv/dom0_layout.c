@@ -238,14 +238,9 @@ void dom0_write_page_tables(const struct dom0_layout *l, const struct dom0_mem *
 u64 dom0_mem_pages(u64 requested, u64 avail, u64 allocatable, bool *clamped)
 {
 	u64 reserve = MAX(DOM0_RESERVE_MIN / PAGE_4K, avail / 16);
-	u64 pages;
+	u64 pages = requested ? pages_of(requested) : avail > reserve ? avail - reserve : 0;
 
 	*clamped = false;
-	if (requested) {
-		pages = pages_of(requested);
-	} else {
-		pages = avail > reserve ? avail - reserve : 0;
-	}
 	if (pages > allocatable) {
 		*clamped = requested != 0;
 		pages = allocatable;
