@@ -39,8 +39,6 @@
 #define FLAT_KERNEL_CS FLAT_RING3_CS64
 #define FLAT_KERNEL_SS FLAT_RING3_SS64
 #define FLAT_KERNEL_DS FLAT_RING3_DS64
-#define FLAT_USER_CS FLAT_RING3_CS64
-#define FLAT_USER_SS FLAT_RING3_SS64
 
 /*
  * L4 slots 256-271 of every guest address space belong to the hypervisor:

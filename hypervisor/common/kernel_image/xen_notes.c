@@ -6,25 +6,39 @@
 
 #define NOTE_HEADER 12 /* n_namesz, n_descsz, n_type: three u32 */
 
-static const char *const note_names[] = {
-	[XEN_ELFNOTE_ENTRY] = "ENTRY",
-	[XEN_ELFNOTE_HYPERCALL_PAGE] = "HYPERCALL_PAGE",
-	[XEN_ELFNOTE_VIRT_BASE] = "VIRT_BASE",
-	[XEN_ELFNOTE_PADDR_OFFSET] = "PADDR_OFFSET",
-	[XEN_ELFNOTE_XEN_VERSION] = "XEN_VERSION",
-	[XEN_ELFNOTE_GUEST_OS] = "GUEST_OS",
-	[XEN_ELFNOTE_GUEST_VERSION] = "GUEST_VERSION",
-	[XEN_ELFNOTE_LOADER] = "LOADER",
-	[XEN_ELFNOTE_PAE_MODE] = "PAE_MODE",
-	[XEN_ELFNOTE_FEATURES] = "FEATURES",
-	[XEN_ELFNOTE_BSD_SYMTAB] = "BSD_SYMTAB",
-	[XEN_ELFNOTE_HV_START_LOW] = "HV_START_LOW",
-	[XEN_ELFNOTE_L1_MFN_VALID] = "L1_MFN_VALID",
-	[XEN_ELFNOTE_SUSPEND_CANCEL] = "SUSPEND_CANCEL",
-	[XEN_ELFNOTE_INIT_P2M] = "INIT_P2M",
-	[XEN_ELFNOTE_MOD_START_PFN] = "MOD_START_PFN",
-	[XEN_ELFNOTE_SUPPORTED_FEATURES] = "SUPPORTED_FEATURES",
-	[XEN_ELFNOTE_PHYS32_ENTRY] = "PHYS32_ENTRY",
+#define AT(field) offsetof(struct xen_elf_info, field)
+
+/* How each note type the ABI defines lands in struct xen_elf_info. */
+enum note_kind {
+	OWN, /* decoded by code of its own, or not at all */
+	NUM, /* a number into a u64 field (size 8) or, at most 32 bits, a u32 one (size 4) */
+	STR, /* a string into a char[size] field */
+};
+
+static const struct note_type {
+	const char *name;
+	u8 kind;
+	u16 offset; /* of the field */
+	u16 size;   /* of the field */
+} note_types[] = {
+	[XEN_ELFNOTE_ENTRY] = { "ENTRY", NUM, AT(entry), 8 },
+	[XEN_ELFNOTE_HYPERCALL_PAGE] = { "HYPERCALL_PAGE", NUM, AT(hypercall_page), 8 },
+	[XEN_ELFNOTE_VIRT_BASE] = { "VIRT_BASE", NUM, AT(virt_base), 8 },
+	[XEN_ELFNOTE_PADDR_OFFSET] = { "PADDR_OFFSET", NUM, AT(paddr_offset), 8 },
+	[XEN_ELFNOTE_XEN_VERSION] = { "XEN_VERSION", STR, AT(xen_version), XEN_ELF_STR_LEN },
+	[XEN_ELFNOTE_GUEST_OS] = { "GUEST_OS", STR, AT(guest_os), XEN_ELF_STR_LEN },
+	[XEN_ELFNOTE_GUEST_VERSION] = { "GUEST_VERSION", STR, AT(guest_version), XEN_ELF_STR_LEN },
+	[XEN_ELFNOTE_LOADER] = { "LOADER", STR, AT(loader), XEN_ELF_STR_LEN },
+	[XEN_ELFNOTE_PAE_MODE] = { "PAE_MODE", STR, AT(pae_mode), XEN_ELF_STR_LEN },
+	[XEN_ELFNOTE_FEATURES] = { "FEATURES", STR, AT(features), XEN_ELF_FEATURES_LEN },
+	[XEN_ELFNOTE_BSD_SYMTAB] = { "BSD_SYMTAB", STR, AT(bsd_symtab), XEN_ELF_STR_LEN },
+	[XEN_ELFNOTE_HV_START_LOW] = { "HV_START_LOW", NUM, AT(hv_start_low), 8 },
+	[XEN_ELFNOTE_L1_MFN_VALID] = { "L1_MFN_VALID", OWN, 0, 0 },
+	[XEN_ELFNOTE_SUSPEND_CANCEL] = { "SUSPEND_CANCEL", NUM, AT(suspend_cancel), 4 },
+	[XEN_ELFNOTE_INIT_P2M] = { "INIT_P2M", NUM, AT(init_p2m), 8 },
+	[XEN_ELFNOTE_MOD_START_PFN] = { "MOD_START_PFN", NUM, AT(mod_start_pfn), 4 },
+	[XEN_ELFNOTE_SUPPORTED_FEATURES] = { "SUPPORTED_FEATURES", NUM, AT(supported_features), 4 },
+	[XEN_ELFNOTE_PHYS32_ENTRY] = { "PHYS32_ENTRY", NUM, AT(phys32_entry), 8 },
 };
 
 /* XENFEAT_* names by bit number, as FEATURES spells them (Xen's public/features.h). */
@@ -39,8 +53,8 @@ static const char *const feature_names[] = {
 
 static const char *note_name(unsigned int type)
 {
-	if (type < ARRAY_SIZE(note_names) && note_names[type])
-		return note_names[type];
+	if (type < ARRAY_SIZE(note_types) && note_types[type].name)
+		return note_types[type].name;
 	return "unknown";
 }
 
@@ -158,35 +172,6 @@ static int parse_features(const u8 *d, size_t len, struct xen_elf_info *info,
 
 int xen_notes_decode(const struct xen_notes *n, struct xen_elf_info *info, struct kimg_err *err)
 {
-	static const struct {
-		u8 type;
-		u8 wide; /* 1: u64 field, 0: u32 field */
-		u16 offset;
-	} nums[] = {
-		{ XEN_ELFNOTE_ENTRY, 1, offsetof(struct xen_elf_info, entry) },
-		{ XEN_ELFNOTE_HYPERCALL_PAGE, 1, offsetof(struct xen_elf_info, hypercall_page) },
-		{ XEN_ELFNOTE_VIRT_BASE, 1, offsetof(struct xen_elf_info, virt_base) },
-		{ XEN_ELFNOTE_PADDR_OFFSET, 1, offsetof(struct xen_elf_info, paddr_offset) },
-		{ XEN_ELFNOTE_HV_START_LOW, 1, offsetof(struct xen_elf_info, hv_start_low) },
-		{ XEN_ELFNOTE_INIT_P2M, 1, offsetof(struct xen_elf_info, init_p2m) },
-		{ XEN_ELFNOTE_PHYS32_ENTRY, 1, offsetof(struct xen_elf_info, phys32_entry) },
-		{ XEN_ELFNOTE_SUSPEND_CANCEL, 0, offsetof(struct xen_elf_info, suspend_cancel) },
-		{ XEN_ELFNOTE_MOD_START_PFN, 0, offsetof(struct xen_elf_info, mod_start_pfn) },
-		{ XEN_ELFNOTE_SUPPORTED_FEATURES, 0, offsetof(struct xen_elf_info, supported_features) },
-	};
-	static const struct {
-		u8 type;
-		u16 offset;
-		u16 size;
-	} strs[] = {
-		{ XEN_ELFNOTE_XEN_VERSION, offsetof(struct xen_elf_info, xen_version), XEN_ELF_STR_LEN },
-		{ XEN_ELFNOTE_GUEST_OS, offsetof(struct xen_elf_info, guest_os), XEN_ELF_STR_LEN },
-		{ XEN_ELFNOTE_GUEST_VERSION, offsetof(struct xen_elf_info, guest_version), XEN_ELF_STR_LEN },
-		{ XEN_ELFNOTE_LOADER, offsetof(struct xen_elf_info, loader), XEN_ELF_STR_LEN },
-		{ XEN_ELFNOTE_PAE_MODE, offsetof(struct xen_elf_info, pae_mode), XEN_ELF_STR_LEN },
-		{ XEN_ELFNOTE_BSD_SYMTAB, offsetof(struct xen_elf_info, bsd_symtab), XEN_ELF_STR_LEN },
-		{ XEN_ELFNOTE_FEATURES, offsetof(struct xen_elf_info, features), XEN_ELF_FEATURES_LEN },
-	};
 	u8 *base = (u8 *)info;
 	int ret;
 
@@ -197,27 +182,27 @@ int xen_notes_decode(const struct xen_notes *n, struct xen_elf_info *info, struc
 		if (n->desc[t])
 			info->notes |= 1ull << t;
 
-	for (size_t i = 0; i < ARRAY_SIZE(nums); i++) {
+	for (unsigned int t = 0; t < ARRAY_SIZE(note_types); t++) {
+		const struct note_type *k = &note_types[t];
 		u64 v;
 
-		if (!n->desc[nums[i].type])
+		if (!n->desc[t] || k->kind == OWN)
 			continue;
-		ret = get_num(n, nums[i].type, &v, err);
+		if (k->kind == STR) {
+			copy_printable((char *)(base + k->offset), k->size, n->desc[t], n->size[t]);
+			continue;
+		}
+		ret = get_num(n, t, &v, err);
 		if (ret)
 			return ret;
-		if (nums[i].wide)
-			*(u64 *)(base + nums[i].offset) = v;
+		if (k->size == 8)
+			*(u64 *)(base + k->offset) = v;
 		else if (v <= UINT32_MAX)
-			*(u32 *)(base + nums[i].offset) = (u32)v;
+			*(u32 *)(base + k->offset) = (u32)v;
 		else
 			return kimg_fail(err, -EINVAL, "Xen %s note value %#llx is over 32 bits",
-					 note_name(nums[i].type), (unsigned long long)v);
+					 k->name, (unsigned long long)v);
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
-		if (n->desc[strs[i].type])
-			copy_printable((char *)(base + strs[i].offset), strs[i].size,
-				       n->desc[strs[i].type], n->size[strs[i].type]);
-
 	if (n->desc[XEN_ELFNOTE_L1_MFN_VALID]) {
 		const u8 *d = n->desc[XEN_ELFNOTE_L1_MFN_VALID];
 
