@@ -105,6 +105,18 @@ def checks(log, mb=100):
     ]
 
 
+def throughput(log):
+    """A line per TCP stream: its size, time and rate (the test and the guest time each one with
+    `date +%s` around dd | nc; whole seconds, so short streams read coarse). Printed, never
+    judged: the rate depends on the host's load."""
+    for who, text, said in (("dom0", log, "dom0-net: "),
+                            ("a", live.section(log, "a's console"), "(?<!dom0-)net: ")):
+        for mb, to, secs in re.findall(said + r"sent (\d+) MB to (\w+) md5 [0-9a-f]{32} in (\d+) s",
+                                       text):
+            print("throughput %s -> %s: %s MB in %s s, %.2f MB/s" %
+                  (who, to, mb, secs, int(mb) / max(int(secs), 1)))
+
+
 def main():
     ap = argparse.ArgumentParser(description="mica-netback on a live dom0 under QEMU.")
     ap.add_argument("--keep", action="store_true")
@@ -127,6 +139,7 @@ def main():
                     hv_cmdline="console=com1 dom0_mem=512M dom0_vcpus=2 qemu_exit=0xf4")
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "live_net.log").write_text(log)
+    throughput(log)
     return live.judge("net", checks(log, args.mb), log, "build/pvdrivers/live_net.log", args.keep)
 
 

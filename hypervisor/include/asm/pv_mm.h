@@ -145,12 +145,7 @@ void m2p_init(void);
  */
 void pv_init_guest_l4_slots(u64 *l4);
 
-/*
- * TLB flushes for other subsystems: flushes every CPU that currently runs
- * a guest vCPU (this one included) and waits. The IPI that carries them
- * (IRQ_VECTOR_TLB_FLUSH) is handled by pv_tlb_flush_interrupt.
- */
-void pv_flush_guest_tlbs(void);
+/* Answers the IPI that carries TLB flushes (IRQ_VECTOR_TLB_FLUSH, tlb.c). */
 void pv_tlb_flush_interrupt(void);
 
 #endif

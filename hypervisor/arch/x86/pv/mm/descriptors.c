@@ -15,14 +15,26 @@
 #include <pv/mm.h>
 #include "mm_arch.h"
 
+/*
+ * Per CPU, the frame each guest page of its window maps (0: none, as at
+ * boot, cpu_desc_init maps only the hypervisor's page). Only pages that
+ * change are written: this runs on every vCPU switch, guests have one GDT
+ * frame of the fourteen, and an INVLPG is a whole TLB flush under QEMU's
+ * software emulation. The window's L1 exists (cpu_desc_init), so mapping
+ * a page there cannot fail.
+ */
+static u64 window_frames[MAX_CPUS][PV_GDT_MAX_FRAMES];
+
 void pv_load_gdt_window(const struct vcpu *v)
 {
-	u64 window = GDT_VIRT(this_cpu()->cpu);
+	u64 window = GDT_VIRT(this_cpu()->cpu), *now = window_frames[this_cpu()->cpu];
 
 	for (unsigned int i = 0; i < PV_GDT_MAX_FRAMES; i++) {
-		if (v->arch.gdt_frames[i])
-			map_pages(window + i * PAGE_SIZE, v->arch.gdt_frames[i] << PAGE_SHIFT, 1,
-				  PTE_NX);
+		if (now[i] == v->arch.gdt_frames[i])
+			continue;
+		now[i] = v->arch.gdt_frames[i];
+		if (now[i])
+			map_pages(window + i * PAGE_SIZE, now[i] << PAGE_SHIFT, 1, PTE_NX);
 		else
 			unmap_pages(window + i * PAGE_SIZE, 1);
 	}
@@ -31,11 +43,9 @@ void pv_load_gdt_window(const struct vcpu *v)
 void pv_destroy_gdt(struct vcpu *v)
 {
 	for (unsigned int i = 0; i < PV_GDT_MAX_FRAMES; i++) {
-		u64 mfn = v->arch.gdt_frames[i];
-
+		if (v->arch.gdt_frames[i])
+			put_page_and_type(mfn_to_frame(v->arch.gdt_frames[i]));
 		v->arch.gdt_frames[i] = 0;
-		if (mfn)
-			put_page_and_type(mfn_to_frame(mfn));
 	}
 	v->arch.gdt_ents = 0;
 }

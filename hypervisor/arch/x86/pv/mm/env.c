@@ -38,11 +38,6 @@ void pt_relax(void)
 	pv_tlb_flush_interrupt();
 }
 
-void pt_flush_guest_tlbs(void)
-{
-	pv_flush_guest_tlbs();
-}
-
 bool pt_domain_privileged(u16 domid)
 {
 	struct vcpu *v = current_vcpu();

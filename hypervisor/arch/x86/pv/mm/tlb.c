@@ -88,7 +88,7 @@ void tlb_flush_cpus(u64 cpus)
 	}
 }
 
-void pv_flush_guest_tlbs(void)
+void pt_flush_guest_tlbs(void)
 {
 	u64 cpus = tlb_this_cpu();
 
