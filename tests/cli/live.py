@@ -104,6 +104,8 @@ def boot(hv, vmlinux, initramfs, test="mica", timeout=TIMEOUT, extra=None,
            "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-smp", "2", "-m", memory,
            "-kernel", str(hv), "-append", hv_cmdline,
            "-initrd", mods]
+    if os.environ.get("MICA_QEMU_QMP"):  # for scripts/qemu-sample.py
+        cmd += ["-qmp", "unix:%s,server,nowait" % os.environ["MICA_QEMU_QMP"]]
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
                            stdin=subprocess.DEVNULL, timeout=timeout)

@@ -19,9 +19,9 @@
  * Per CPU, the frame each guest page of its window maps (0: none, as at
  * boot, cpu_desc_init maps only the hypervisor's page). Only pages that
  * change are written: this runs on every vCPU switch, guests have one GDT
- * frame of the fourteen, and an INVLPG is a whole TLB flush under QEMU's
- * software emulation. The window's L1 exists (cpu_desc_init), so mapping
- * a page there cannot fail.
+ * frame of the fourteen, and under QEMU's software emulation an INVLPG
+ * can cost a whole TLB flush. The window's L1 exists (cpu_desc_init), so
+ * mapping a page there cannot fail.
  */
 static u64 window_frames[MAX_CPUS][PV_GDT_MAX_FRAMES];
 
