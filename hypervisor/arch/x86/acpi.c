@@ -135,19 +135,14 @@ static u64 field(const u8 *e, unsigned int off, unsigned int width)
 	return v;
 }
 
-static paddr_t root_entry(unsigned int i)
-{
-	/* XSDT entries start at offset 36, so they are not 8-byte aligned. */
-	return field((const u8 *)(root + 1), i * root_entry_size, root_entry_size);
-}
-
 /* The first sound table with the 4-character signature sig, or NULL. */
 static const struct sdt_header *find_table(const char *sig)
 {
 	unsigned int n = (root->length - (u32)sizeof(*root)) / root_entry_size;
 
 	for (unsigned int i = 0; i < n; i++) {
-		paddr_t pa = root_entry(i);
+		/* XSDT entries start at offset 36, so they are not 8-byte aligned. */
+		paddr_t pa = field((const u8 *)(root + 1), i * root_entry_size, root_entry_size);
 		const struct sdt_header *t;
 
 		if (!pa || memcmp(((const struct sdt_header *)__va(pa))->sig, sig, 4))
@@ -185,6 +180,14 @@ static bool root_init(paddr_t rsdp_pa)
 	return true;
 }
 
+const struct acpi_cpu *acpi_find_cpu(u32 apic_id)
+{
+	for (unsigned int i = 0; i < acpi_info.nr_cpus; i++)
+		if (acpi_info.cpus[i].apic_id == apic_id)
+			return &acpi_info.cpus[i];
+	return NULL;
+}
+
 static void add_cpu(u32 apic_id, u32 uid, u32 flags)
 {
 	struct acpi_info *ai = &acpi_info;
@@ -192,9 +195,8 @@ static void add_cpu(u32 apic_id, u32 uid, u32 flags)
 	if (!(flags & (MADT_CPU_ENABLED | MADT_CPU_ONLINE_CAPABLE)))
 		return;
 	/* Some firmware lists a CPU both as a LAPIC and as an x2APIC. */
-	for (unsigned int i = 0; i < ai->nr_cpus; i++)
-		if (ai->cpus[i].apic_id == apic_id)
-			return;
+	if (acpi_find_cpu(apic_id))
+		return;
 	if (ai->nr_cpus == MAX_CPUS) {
 		ai->nr_cpus_dropped++;
 		return;

@@ -103,17 +103,6 @@ int apic_send_ipi(u32 dest, u32 icr_low)
 	return rc;
 }
 
-/* ACPI processor UID of the running CPU, or ACPI_UID_ALL if unknown. */
-static u32 my_acpi_uid(void)
-{
-	u32 id = apic_id();
-
-	for (unsigned int i = 0; i < acpi_info.nr_cpus; i++)
-		if (acpi_info.cpus[i].apic_id == id)
-			return acpi_info.cpus[i].acpi_uid;
-	return ACPI_UID_ALL;
-}
-
 /*
  * LINT0 carries the 8259's ExtINT in virtual-wire mode: masked, since the
  * PICs are unused. A LINT pin the MADT wires to NMI (by convention LINT1)
@@ -122,7 +111,8 @@ static u32 my_acpi_uid(void)
 static void lint_init(void)
 {
 	u32 lvt[2] = { APIC_LVT_MASKED, APIC_LVT_MASKED };
-	u32 uid = my_acpi_uid();
+	const struct acpi_cpu *me = acpi_find_cpu(apic_id());
+	u32 uid = me ? me->acpi_uid : ACPI_UID_ALL; /* unknown: only entries for all CPUs apply */
 
 	if (!acpi_info.have_madt)
 		lvt[1] = APIC_LVT_DM_NMI;

@@ -149,37 +149,33 @@ void ap_start(void)
 	cpu_idle_loop();
 }
 
-/* Returns the new CPU's stack block, its cpu_info filled in, or NULL. */
-static void *alloc_cpu_stack(unsigned int cpu, u32 apic)
+/* A new stack block's cpu_info, filled in (the stack starts right below it), or NULL. */
+static struct cpu_info *alloc_cpu_stack(unsigned int cpu, u32 apic)
 {
 	struct frame *f = alloc_frames(STACK_ORDER, FRAME_OWNER_HV);
 	struct cpu_info *ci;
-	void *base;
 
 	if (!f)
 		return NULL;
-	base = __va(frame_to_mfn(f) << PAGE_SHIFT);
-	ci = stack_cpu_info(base);
+	ci = stack_top(__va(frame_to_mfn(f) << PAGE_SHIFT));
 	memset(ci, 0, sizeof(*ci));
 	ci->cpu = cpu;
 	ci->apic_id = apic;
-	return base;
+	return ci;
 }
 
 /* Starts one CPU. Returns 0 once it is online, or a negative errno. */
 static int boot_cpu(unsigned int cpu, u32 apic, paddr_t tramp)
 {
 	u32 sipi = APIC_ICR_DM_STARTUP | (u32)(tramp >> PAGE_SHIFT);
-	void *stack = alloc_cpu_stack(cpu, apic);
-	struct cpu_info *ci;
+	struct cpu_info *ci = alloc_cpu_stack(cpu, apic);
 	int rc;
 
-	if (!stack) {
+	if (!ci) {
 		pr_err("SMP: no memory for CPU%u's stack", cpu);
 		return -ENOMEM;
 	}
-	ci = stack_cpu_info(stack);
-	ap_boot_stack = (u64)(uintptr_t)stack_top(stack);
+	ap_boot_stack = (u64)(uintptr_t)ci;
 	__atomic_store_n(&ap_callin, ~0u, __ATOMIC_RELAXED);
 	__atomic_store_n(&sync_go, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&sync_done, 0, __ATOMIC_RELAXED);
@@ -303,14 +299,8 @@ void smp_init(const struct boot_info *bi)
 	nr_cpus_online = 1;
 	timer_init_cpu();
 	timer_set_oneshot(arch_boot_ns() + NSEC_PER_MSEC); /* checked by timer_check() */
-	if (acpi_info.have_madt) {
-		bool listed = false;
-
-		for (unsigned int i = 0; i < acpi_info.nr_cpus; i++)
-			listed |= acpi_info.cpus[i].apic_id == bsp->apic_id;
-		if (!listed)
-			pr_warn("SMP: the boot CPU (APIC ID %u) is missing from the MADT", bsp->apic_id);
-	}
+	if (acpi_info.have_madt && !acpi_find_cpu(bsp->apic_id))
+		pr_warn("SMP: the boot CPU (APIC ID %u) is missing from the MADT", bsp->apic_id);
 	boot_secondaries();
 	timer_check();
 	pr_info("SMP: %u CPU%s online", READ_ONCE(nr_cpus_online),

@@ -120,7 +120,8 @@ static void __noreturn fatal_exception(const struct cpu_regs *regs)
 	arch_halt_all();
 }
 
-u64 fixup_lookup(u64 rip)
+/* The resume address for a fault at rip, or 0 if rip has no fixup. */
+static u64 fixup_lookup(u64 rip)
 {
 	extern const u64 __fixup_start[], __fixup_end[];
 

@@ -84,6 +84,14 @@ void arch_console_write(const char *s, size_t n)
 
 static struct timer input_timer;
 
+/* Returns the next received byte, or -1 if none is waiting. */
+static int uart_getc(void)
+{
+	if (!uart_port || !(inb(uart_port + UART_LSR) & LSR_DATA_READY))
+		return -1;
+	return inb(uart_port + UART_RBR);
+}
+
 static void input_poll(void *unused)
 {
 	bool got = false;
@@ -104,11 +112,4 @@ void uart_input_start(void)
 		return;
 	timer_init(&input_timer, input_poll, NULL, 0);
 	set_timer(&input_timer, now_ns() + INPUT_POLL_NS);
-}
-
-int uart_getc(void)
-{
-	if (!uart_port || !(inb(uart_port + UART_LSR) & LSR_DATA_READY))
-		return -1;
-	return inb(uart_port + UART_RBR);
 }

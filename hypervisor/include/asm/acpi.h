@@ -40,6 +40,9 @@ struct acpi_info {
 /* Filled by acpi_init(); read-only afterwards. */
 extern struct acpi_info acpi_info;
 
+/* The CPU the MADT lists with APIC ID apic_id, or NULL. */
+const struct acpi_cpu *acpi_find_cpu(u32 apic_id);
+
 struct boot_info;
 
 /*

@@ -20,8 +20,7 @@
 #define FLAT_RING3_DS 0xe02b
 #define FLAT_RING3_CS64 0xe033
 #define TSS_SEL 0xe040     /* 16-byte TSS descriptor */
-#define LDT_SEL 0xe050     /* 16-byte LDT descriptor */
-#define GDT_LIMIT (FIRST_RESERVED_GDT_BYTE + 0x60 - 1)
+#define GDT_LIMIT (FIRST_RESERVED_GDT_BYTE + 0x60 - 1) /* to the (unused) LDT slot at 0xe050 */
 
 struct tss {
 	u32 reserved0;

@@ -47,12 +47,7 @@ static inline struct cpu_info *this_cpu(void)
 	return (struct cpu_info *)((sp | (STACK_SIZE - 1)) + 1 - sizeof(struct cpu_info));
 }
 
-static inline struct cpu_info *stack_cpu_info(void *stack_base)
-{
-	return (struct cpu_info *)((u8 *)stack_base + STACK_SIZE - sizeof(struct cpu_info));
-}
-
-/* Top of the main stack of a block (where RSP starts, below cpu_info). */
+/* Top of the main stack of a block (where RSP starts), which is where its cpu_info begins. */
 static inline void *stack_top(void *stack_base)
 {
 	return (u8 *)stack_base + STACK_SIZE - sizeof(struct cpu_info);

@@ -41,9 +41,6 @@ void pv_iret_faulted(struct cpu_regs *regs);
 /* The running vCPU's register frame (the top of this CPU's stack). */
 struct cpu_regs *guest_regs_of_current(void);
 
-/* Halts until an interrupt has been handled; returns with interrupts off. */
-void arch_idle_halt(void);
-
 /* Page faults the memory manager resolves itself (emulated page-table writes). */
 bool pv_handle_page_fault(struct vcpu *v, struct cpu_regs *regs, u64 cr2);
 /* #GP with error code 0 / #UD from guest code: true if emulated. */
@@ -55,15 +52,6 @@ bool pv_event_pending(struct vcpu *v);
 void pv_deliver_event(struct vcpu *v, struct cpu_regs *regs);
 /* Enters the failsafe callback with the refused selectors in its frame. */
 void pv_deliver_failsafe(struct vcpu *v, struct cpu_regs *regs);
-
-/*
- * Injects exception vector into the running vCPU v (whose registers are
- * regs): builds the bounce frame on its kernel stack and points regs at
- * its handler. Crashes the domain if there is no handler or the frame
- * cannot be written.
- */
-void pv_inject_exception(struct vcpu *v, struct cpu_regs *regs, unsigned int vector,
-			 bool has_error, u32 error_code);
 
 /*
  * Loads a whole vCPU state (VCPUOP_initialise, the toolstack's

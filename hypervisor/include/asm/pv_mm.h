@@ -115,9 +115,10 @@ int pv_set_root(struct vcpu *v, u64 mfn, bool user);
 /*
  * Installs v's GDT: frames[0 .. DIV_ROUND_UP(entries, 512)) become
  * PGT_SEG_DESC pages (validated), the old ones are released, and the GDT
- * window is reloaded if v runs here. 0, or -EINVAL (entries > 7168, a
- * frame not v's domain's, mapped writable, or with a refused descriptor).
- * For set_gdt and for VCPUOP_initialise / setvcpucontext.
+ * window is reloaded if v runs here. 0, or -EINVAL (a frame not v's
+ * domain's, mapped writable, or with a refused descriptor). entries is
+ * at most PV_GDT_MAX_ENTRIES (7168): set_gdt and VCPUOP_initialise /
+ * setvcpucontext, the callers, check it.
  */
 int pv_set_gdt(struct vcpu *v, const u64 *frames, unsigned int entries);
 /* Maps v's GDT frames into this CPU's GDT window (pages 0..13): at every switch to v. */

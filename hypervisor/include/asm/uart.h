@@ -12,7 +12,5 @@ void uart_init(u16 port, u32 baud);
 void uart_disable(void);
 /* Starts polling serial input for dom0's console (after timers work). */
 void uart_input_start(void);
-/* Returns the next received byte, or -1 if none is waiting. */
-int uart_getc(void);
 
 #endif

@@ -80,7 +80,8 @@ void pv_cpu_init(struct cpu_info *info)
 	xstate_cpu_init();
 }
 
-void arch_idle_halt(void)
+/* Halts until an interrupt has been handled; returns with interrupts off. */
+static void idle_halt(void)
 {
 	safe_halt();
 	local_irq_disable();
@@ -132,26 +133,6 @@ static void save_segments(struct vcpu *v)
 }
 
 /*
- * Loads one data segment register; a selector the CPU refuses (the guest
- * changed its GDT since) leaves the register null and returns false.
- */
-#define LOAD_SEG(seg, sel)                                              \
-	({                                                              \
-		int failed_ = 0;                                        \
-		__asm__ volatile("1: movw %w1, %%" #seg "\n"            \
-				 "2:\n"                                  \
-				 FIXUP_ENTRY("1b", "3f")                \
-				 ".pushsection .text.fixup, \"ax\"\n"    \
-				 "3: movl $1, %0\n"                      \
-				 "   xorl %k1, %k1\n"                    \
-				 "   movw %w1, %%" #seg "\n"              \
-				 "   jmp 2b\n"                           \
-				 ".popsection\n"                         \
-				 : "+r"(failed_), "+r"(sel_tmp_));      \
-		!failed_;                                               \
-	})
-
-/*
  * Loads the vCPU's data selectors, then the FS/GS bases (loading a
  * selector clobbers the base). Returns false if any selector was refused;
  * the guest then gets its failsafe callback.
@@ -159,16 +140,11 @@ static void save_segments(struct vcpu *v)
 static bool load_segments(const struct vcpu *v)
 {
 	bool ok = true;
-	u32 sel_tmp_;
 
-	sel_tmp_ = v->arch.ds;
-	ok &= LOAD_SEG(ds, sel_tmp_);
-	sel_tmp_ = v->arch.es;
-	ok &= LOAD_SEG(es, sel_tmp_);
-	sel_tmp_ = v->arch.fs;
-	ok &= LOAD_SEG(fs, sel_tmp_);
-	sel_tmp_ = v->arch.gs;
-	ok &= LOAD_SEG(gs, sel_tmp_);
+	ok &= LOAD_DATA_SEG(ds, v->arch.ds);
+	ok &= LOAD_DATA_SEG(es, v->arch.es);
+	ok &= LOAD_DATA_SEG(fs, v->arch.fs);
+	ok &= LOAD_DATA_SEG(gs, v->arch.gs);
 	wrmsr(MSR_FS_BASE, v->arch.fs_base);
 	wrmsr(MSR_GS_BASE, v->arch.kernel_mode ? v->arch.gs_base_kernel : v->arch.gs_base_user);
 	return ok;
@@ -267,7 +243,7 @@ void pv_exit_to_guest(struct cpu_regs *frame)
 			/* Nothing to resume: wait for an interrupt to bring work. */
 			schedule();
 			if (!this_cpu()->current)
-				arch_idle_halt();
+				idle_halt();
 			continue;
 		}
 		if (v->arch.failsafe_pending) {

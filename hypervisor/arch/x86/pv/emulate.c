@@ -136,18 +136,14 @@ bool pv_emulate_invalid_op(struct vcpu *v, struct cpu_regs *regs)
 
 static bool write_msr(struct vcpu *v, u32 msr, u64 val)
 {
-	bool base = msr == MSR_FS_BASE || msr == MSR_GS_BASE || msr == MSR_KERNEL_GS_BASE;
-
-	if (base && !canonical(val))
-		return false;
+	/* The segment bases, as set_segment_base sets them (non-canonical ones: #GP). */
 	switch (msr) {
 	case MSR_FS_BASE:
+		return !do_set_segment_base(SEGBASE_FS, val);
 	case MSR_GS_BASE: /* the kernel's GS base: active now, in kernel mode */
-		wrmsr(msr, val);
-		return true;
+		return !do_set_segment_base(SEGBASE_GS_KERNEL, val);
 	case MSR_KERNEL_GS_BASE: /* the user's GS base: inactive now */
-		v->arch.gs_base_user = val;
-		return true;
+		return !do_set_segment_base(SEGBASE_GS_USER, val);
 	default:
 		/* PAT, SYSCALL MSRs, spectre controls...: not the guest's to change. */
 		pr_debug("d%u: wrmsr %#x <- %#lx ignored", v->domain->id, msr, val);
@@ -215,17 +211,6 @@ static bool emulate_xsetbv(struct vcpu *v, struct cpu_regs *regs)
 	v->arch.xcr0 = val;
 	__asm__ volatile("xsetbv" : : "c"(0), "a"((u32)val), "d"((u32)(val >> 32)));
 	return true;
-}
-
-/* Port I/O: no domain owns real ports yet, so reads see nothing attached. */
-static void port_in(struct cpu_regs *regs, unsigned int size)
-{
-	u64 mask = size == 4 ? 0xffffffffUL : (1UL << (size * 8)) - 1;
-
-	if (size == 4)
-		regs->rax = mask; /* 32-bit results zero-extend */
-	else
-		regs->rax |= mask;
 }
 
 /*
@@ -310,8 +295,9 @@ bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs)
 		if (v->arch.iopl < (!kernel ? 3 : (v->domain->vm_assist >>
 						   VMASST_TYPE_architectural_iopl) & 1 ? 0 : 1))
 			return false;
+		/* No domain owns real ports yet: IN reads all ones (32-bit results zero-extend). */
 		if (!(op & 2))
-			port_in(regs, size);
+			regs->rax = size == 4 ? 0xffffffffUL : regs->rax | ((1UL << (size * 8)) - 1);
 		regs->rip += i + 1 + (imm ? 1 : 0);
 		return true;
 	}
@@ -336,18 +322,17 @@ bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs)
 
 	if (!kernel)
 		return false;
+	/* i indexes the last byte of the instruction as far as decoded. */
 	op = insn[++i];
 	switch (op) {
 	case 0x01: /* XSETBV is 0F 01 D1 */
-		if (insn[i + 1] != 0xd1 || !emulate_xsetbv(v, regs))
+		if (insn[++i] != 0xd1 || !emulate_xsetbv(v, regs))
 			return false;
-		regs->rip += i + 2;
-		return true;
+		break;
 	case 0x30: /* WRMSR */
 		if (!write_msr(v, (u32)regs->rcx, (regs->rdx << 32) | (u32)regs->rax))
 			return false;
-		regs->rip += i + 1;
-		return true;
+		break;
 	case 0x32: { /* RDMSR */
 		u64 val;
 
@@ -355,16 +340,14 @@ bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs)
 			return false;
 		regs->rax = (u32)val;
 		regs->rdx = val >> 32;
-		regs->rip += i + 1;
-		return true;
+		break;
 	}
 	case 0x08: /* INVD */
 	case 0x09: /* WBINVD: caches are coherent for an unprivileged domain */
-		regs->rip += i + 1;
-		return true;
+		break;
 	case 0x20:   /* MOV from CRn */
 	case 0x22: { /* MOV to CRn: only CR0.TS (fpu_taskswitch) and a no-op CR4 write make sense */
-		u8 modrm = insn[i + 1]; /* mod=11, reg=CR, rm=GPR */
+		u8 modrm = insn[++i]; /* mod=11, reg=CR, rm=GPR */
 		unsigned int cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
 		u64 *gpr = cpu_regs_gpr(regs, (modrm & 7) | ((rex & 1) ? 8 : 0));
 
@@ -372,10 +355,11 @@ bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs)
 			do_fpu_taskswitch((*gpr & X86_CR0_TS) != 0);
 		else if (op == 0x22 ? cr != 4 : !read_cr(v, cr, gpr))
 			return false;
-		regs->rip += i + 2;
-		return true;
+		break;
 	}
 	default:
 		return false;
 	}
+	regs->rip += i + 1;
+	return true;
 }

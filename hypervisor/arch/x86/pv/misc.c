@@ -9,23 +9,6 @@
 #include <pv/physdev.h>
 #include <pv/xen.h>
 
-/* Loads GS with sel; returns nonzero (GS unchanged) if the CPU refuses it. */
-static int load_gs_selector(u16 sel)
-{
-	int failed = 0;
-
-	__asm__ volatile("1: movw %w1, %%gs\n"
-			 "2:\n"
-			 FIXUP_ENTRY("1b", "3f")
-			 ".pushsection .text.fixup, \"ax\"\n"
-			 "3: movl $1, %0\n"
-			 "   jmp 2b\n"
-			 ".popsection\n"
-			 : "+r"(failed)
-			 : "r"(sel));
-	return failed;
-}
-
 long do_set_segment_base(pv_u32 which, pv_u64 base)
 {
 	struct vcpu *v = current_vcpu();
@@ -55,10 +38,8 @@ long do_set_segment_base(pv_u32 which, pv_u64 base)
 
 		if (sel > 3)
 			sel |= 3;
-		if (load_gs_selector(sel)) {
+		if (!LOAD_DATA_SEG(gs, sel))
 			sel = 0;
-			load_gs_selector(0);
-		}
 		v->arch.gs_base_user = rdmsr(MSR_GS_BASE);
 		v->arch.gs = sel;
 		wrmsr(MSR_GS_BASE, kernel_gs);
@@ -99,11 +80,6 @@ static bool guest_has_rtm(void)
 	return (b >> 11) & 1;
 }
 
-static bool breakpoint_ok(u64 addr)
-{
-	return canonical(addr) && (addr < HYPERVISOR_VIRT_START || addr >= HYPERVISOR_VIRT_END);
-}
-
 long do_set_debugreg(pv_s32 reg, pv_u64 value)
 {
 	struct vcpu *v = current_vcpu();
@@ -111,7 +87,7 @@ long do_set_debugreg(pv_s32 reg, pv_u64 value)
 
 	switch (reg) {
 	case 0: case 1: case 2: case 3:
-		if (!breakpoint_ok(value))
+		if (!canonical(value) || (value >= HYPERVISOR_VIRT_START && value < HYPERVISOR_VIRT_END))
 			return -EPERM;
 		v->arch.debugreg[reg] = value;
 		return 0;

@@ -107,8 +107,14 @@ static int create_bounce_frame(struct vcpu *v, struct cpu_regs *regs, const stru
 	return 0;
 }
 
-void pv_inject_exception(struct vcpu *v, struct cpu_regs *regs, unsigned int vector,
-			 bool has_error, u32 error_code)
+/*
+ * Injects exception vector into the running vCPU v (whose registers are
+ * regs): builds the bounce frame on its kernel stack and points regs at
+ * its handler. Crashes the domain if there is no handler or the frame
+ * cannot be written.
+ */
+static void inject_exception(struct vcpu *v, struct cpu_regs *regs, unsigned int vector,
+			     bool has_error, u32 error_code)
 {
 	const struct pv_trap *t = &v->arch.traps[vector & 0xff];
 	struct bounce b = {
@@ -185,7 +191,7 @@ static bool software_interrupt(struct vcpu *v, struct cpu_regs *regs)
 	if (copy_from_guest(&op, regs->rip, 1))
 		return false;
 	regs->rip += op == 0xcc ? 1 : 2;
-	pv_inject_exception(v, regs, n, false, 0);
+	inject_exception(v, regs, n, false, 0);
 	return true;
 }
 
@@ -242,7 +248,7 @@ void pv_do_exception(struct cpu_regs *regs)
 	default:
 		break;
 	}
-	pv_inject_exception(v, regs, vec, vector_has_error(vec), err);
+	inject_exception(v, regs, vec, vector_has_error(vec), err);
 }
 
 /*
@@ -265,7 +271,7 @@ void pv_do_syscall(struct cpu_regs *regs)
 	if (!b.address) {
 		/* No system-call entry registered: #UD at the SYSCALL instruction. */
 		regs->rip -= 2;
-		pv_inject_exception(v, regs, 6, false, 0);
+		inject_exception(v, regs, 6, false, 0);
 		return;
 	}
 	if (create_bounce_frame(v, regs, &b))

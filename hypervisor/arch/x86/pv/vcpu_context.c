@@ -84,16 +84,15 @@ int pv_vcpu_initialise(struct vcpu *v, const struct vcpu_guest_context *c)
 	a->gs_base_kernel = c->gs_base_kernel;
 	a->gs_base_user = c->gs_base_user;
 	memcpy(a->debugreg, c->debugreg, sizeof(a->debugreg));
-	if (c->flags & VGCF_i387_valid) {
+	/* Without a valid image, the first switch to v gives it the state after FNINIT. */
+	a->fpu_initialised = (c->flags & VGCF_i387_valid) != 0;
+	if (a->fpu_initialised) {
 		memset(a->fpu, 0, sizeof(a->fpu));
 		memcpy(a->fpu, c->fpu_ctxt, sizeof(c->fpu_ctxt));
 		/* An FXSAVE image: x87 and SSE state valid, nothing beyond. */
 		if (xstate_host_mask)
 			*(u64 *)&a->fpu[512] = XSTATE_X87 | XSTATE_SSE;
 		a->xcr0 = xstate_host_mask & (XSTATE_X87 | XSTATE_SSE);
-		a->fpu_initialised = true;
-	} else {
-		a->fpu_initialised = false;
 	}
 	a->kernel_mode = in_kernel;
 	if (v->id == 0)

@@ -55,8 +55,6 @@ int pv_set_gdt(struct vcpu *v, const u64 *frames, unsigned int entries)
 	unsigned int nr = DIV_ROUND_UP(entries, PV_GDT_ENTRIES_PER_FRAME), i;
 	struct pt_ctx ctx;
 
-	if (entries > PV_GDT_MAX_ENTRIES)
-		return -EINVAL;
 	pt_ctx_self(&ctx, v->domain->id, false);
 	for (i = 0; i < nr; i++) {
 		struct frame *f = pv_ram_frame(frames[i]);

@@ -33,20 +33,18 @@ static u64 *table_at(u64 entry)
 /* The M2P page holding mfn's entry, or NULL in a hole. */
 static u64 *m2p_page(u64 mfn)
 {
-	u64 va = RO_MPT_VIRT_START + mfn * sizeof(u64), e;
+	u64 va = RO_MPT_VIRT_START + mfn * sizeof(u64), *t = m2p_l3;
 
 	if (!m2p_l3 || mfn >= m2p_entries)
 		return NULL;
-	e = m2p_l3[PT_INDEX(va, L3_SHIFT)];
-	if (!(e & PTE_P))
-		return NULL;
-	e = table_at(e)[PT_INDEX(va, L2_SHIFT)];
-	if (!(e & PTE_P))
-		return NULL;
-	e = table_at(e)[PT_INDEX(va, L1_SHIFT)];
-	if (!(e & PTE_P))
-		return NULL;
-	return table_at(e);
+	for (unsigned int shift = L3_SHIFT; shift >= L1_SHIFT; shift -= 9) {
+		u64 e = t[PT_INDEX(va, shift)];
+
+		if (!(e & PTE_P))
+			return NULL;
+		t = table_at(e);
+	}
+	return t;
 }
 
 void m2p_set(u64 mfn, u64 pfn)

@@ -50,8 +50,6 @@ void pv_put_pg_owner(struct pg_owner *o);
 /* The L1 table mfn of owner's, in use: with a general and a type reference; else NULL. */
 struct frame *pv_get_l1_in_use(u64 mfn, u16 owner);
 
-/* pv_set_root, preemptible for mmuext_op (-ERESTART). */
-int pv_set_root_cont(struct vcpu *v, u64 mfn, bool user, bool preemptible);
 
 /* descriptors.c: drops v's GDT frames. */
 void pv_destroy_gdt(struct vcpu *v);

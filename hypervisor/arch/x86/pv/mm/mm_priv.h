@@ -183,13 +183,6 @@ void pt_flush_if_stale(u32 stamp);
 
 /* ---- validate.c: entries and tables ---- */
 
-/* Entry flags a table of this level (1-4) refuses; priv: the owner has I/O privilege. */
-u64 pt_disallowed(unsigned int level, bool priv);
-
-/* Takes / drops the references one present entry of a level-level table holds. */
-int pt_entry_get(u64 e, unsigned int level, struct pt_ctx *ctx);
-void pt_entry_put(u64 e, unsigned int level, enum pt_put_mode mode);
-
 /* Checks every entry of f as a table of level, taking references (0, -EINVAL, -EBUSY, ...). */
 int pt_validate_table(struct frame *f, unsigned int level, struct pt_ctx *ctx);
 /* Drops the references every entry of validated table f holds (mode: for lower tables). */

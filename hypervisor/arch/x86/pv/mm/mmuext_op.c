@@ -29,7 +29,8 @@ int pv_pin_table(struct domain *d, u64 mfn, unsigned int level)
 	return pt_pin(f, level, &ctx);
 }
 
-int pv_set_root_cont(struct vcpu *v, u64 mfn, bool user, bool preemptible)
+/* pv_set_root, preemptible for mmuext_op (-ERESTART). */
+static int set_root(struct vcpu *v, u64 mfn, bool user, bool preemptible)
 {
 	struct domain *d = v->domain;
 	u64 *slot = user ? &v->arch.user_root : &v->arch.kernel_root;
@@ -64,7 +65,7 @@ int pv_set_root_cont(struct vcpu *v, u64 mfn, bool user, bool preemptible)
 
 int pv_set_root(struct vcpu *v, u64 mfn, bool user)
 {
-	return pv_set_root_cont(v, mfn, user, false);
+	return set_root(v, mfn, user, false);
 }
 
 void pv_mm_vcpu_destroy(struct vcpu *v)
@@ -77,22 +78,6 @@ void pv_mm_vcpu_destroy(struct vcpu *v)
 			put_page_and_type(mfn_to_frame(mfn));
 	}
 	pv_destroy_gdt(v);
-}
-
-static int pin(const struct mmuext_op *op, struct pt_ctx *ctx)
-{
-	struct frame *f = pv_ram_frame(op->arg1);
-
-	if (!f)
-		return -EINVAL;
-	return pt_pin(f, op->cmd - MMUEXT_PIN_L1_TABLE + PGT_L1, ctx);
-}
-
-static int unpin(const struct mmuext_op *op, const struct pg_owner *pg)
-{
-	struct frame *f = pv_ram_frame(op->arg1);
-
-	return f ? pt_unpin(f, pg->id) : -EINVAL;
 }
 
 /* The six TLB operations: this CPU, the vCPUs of a bitmap, or all of d's (with this CPU). */
@@ -168,9 +153,9 @@ static int own_op(struct vcpu *v, const struct mmuext_op *op)
 
 	switch (op->cmd) {
 	case MMUEXT_NEW_BASEPTR:
-		return pv_set_root_cont(v, op->arg1, false, true);
+		return set_root(v, op->arg1, false, true);
 	case MMUEXT_NEW_USER_BASEPTR:
-		return pv_set_root_cont(v, op->arg1, true, true);
+		return set_root(v, op->arg1, true, true);
 	case MMUEXT_TLB_FLUSH_LOCAL:
 	case MMUEXT_INVLPG_LOCAL:
 	case MMUEXT_TLB_FLUSH_MULTI:
@@ -195,14 +180,16 @@ static int own_op(struct vcpu *v, const struct mmuext_op *op)
 static int do_one(struct vcpu *v, const struct mmuext_op *op, const struct pg_owner *pg,
 		  struct pt_ctx *ctx)
 {
+	struct frame *f = pv_ram_frame(op->arg1); /* for pins and unpins */
+
 	switch (op->cmd) {
 	case MMUEXT_PIN_L1_TABLE:
 	case MMUEXT_PIN_L2_TABLE:
 	case MMUEXT_PIN_L3_TABLE:
 	case MMUEXT_PIN_L4_TABLE:
-		return pin(op, ctx);
+		return f ? pt_pin(f, op->cmd - MMUEXT_PIN_L1_TABLE + PGT_L1, ctx) : -EINVAL;
 	case MMUEXT_UNPIN_TABLE:
-		return unpin(op, pg);
+		return f ? pt_unpin(f, pg->id) : -EINVAL;
 	case MMUEXT_CLEAR_PAGE:
 		return clear_page(op, pg);
 	case MMUEXT_COPY_PAGE:

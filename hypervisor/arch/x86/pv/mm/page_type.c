@@ -472,17 +472,25 @@ int pt_pin(struct frame *f, unsigned int type, struct pt_ctx *ctx)
 	return 0;
 }
 
+/* Drops the pin f holds, if any, on its owner's behalf; returns whether there was one. */
+static bool drop_pin(struct frame *f)
+{
+	bool pinned = __atomic_fetch_and(&f->type_info, ~PGT_PINNED, __ATOMIC_SEQ_CST) & PGT_PINNED;
+
+	if (pinned)
+		put_page_and_type(f);
+	return pinned;
+}
+
 int pt_unpin(struct frame *f, u16 owner)
 {
+	bool pinned;
+
 	if (!pt_get_page(f, owner))
 		return -EINVAL;
-	if (!(__atomic_fetch_and(&f->type_info, ~PGT_PINNED, __ATOMIC_SEQ_CST) & PGT_PINNED)) {
-		pt_put_page(f);
-		return -EINVAL;
-	}
-	put_page_and_type(f);
+	pinned = drop_pin(f);
 	pt_put_page(f);
-	return 0;
+	return pinned ? 0 : -EINVAL;
 }
 
 /* ---- the pv_mm.h interface that needs no struct domain ---- */
@@ -514,13 +522,6 @@ void pv_page_assign(struct frame *f)
 	}
 	f->type_info = 0;
 	__atomic_store_n(&f->count, 1, __ATOMIC_SEQ_CST);
-}
-
-/* Drops a pin f holds, on its owner's behalf. */
-static void drop_pin(struct frame *f)
-{
-	if (__atomic_fetch_and(&f->type_info, ~PGT_PINNED, __ATOMIC_SEQ_CST) & PGT_PINNED)
-		put_page_and_type(f);
 }
 
 /* Bounds the help a release gives the queues before it reports -EBUSY. */

@@ -81,12 +81,8 @@ static bool one_byte_op(u8 op, u8 reg_field, enum ptwr_op *what, enum form *form
 	case 0x80: case 0x81: case 0x83:
 		*byte = op == 0x80;
 		*form = op == 0x83 ? FORM_IMM8 : FORM_IMM;
-		switch (reg_field) {
-		case 1: *what = PTWR_OR; return true;
-		case 4: *what = PTWR_AND; return true;
-		case 6: *what = PTWR_XOR; return true;
-		default: return false;
-		}
+		*what = reg_field == 1 ? PTWR_OR : reg_field == 4 ? PTWR_AND : PTWR_XOR;
+		return reg_field == 1 || reg_field == 4 || reg_field == 6;
 	default:
 		return false;
 	}
@@ -105,12 +101,8 @@ static bool two_byte_op(u8 op, u8 reg_field, enum ptwr_op *what, enum form *form
 	case 0xbb: *what = PTWR_BTC; return true;
 	case 0xba:
 		*form = FORM_IMM8;
-		switch (reg_field) {
-		case 5: *what = PTWR_BTS; return true;
-		case 6: *what = PTWR_BTR; return true;
-		case 7: *what = PTWR_BTC; return true;
-		default: return false;
-		}
+		*what = reg_field == 5 ? PTWR_BTS : reg_field == 6 ? PTWR_BTR : PTWR_BTC;
+		return reg_field >= 5;
 	default:
 		return false;
 	}
@@ -224,15 +216,10 @@ int ptwr_decode(const u8 *code, unsigned int n, u64 rip, const u64 gpr[PTWR_NR_G
 	return 0;
 }
 
-static u64 parity_flag(u64 v)
-{
-	return (__builtin_popcountll(v & 0xff) & 1) ? 0 : RFLAGS_PF;
-}
-
 /* ZF, SF and PF of a result of size bytes. */
 static u64 result_flags(u64 res, unsigned int size)
 {
-	u64 f = parity_flag(res);
+	u64 f = (__builtin_popcountll(res & 0xff) & 1) ? 0 : RFLAGS_PF; /* of the low byte */
 
 	res &= size_mask(size);
 	if (!res)

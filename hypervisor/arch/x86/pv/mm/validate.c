@@ -25,7 +25,8 @@
  */
 #include "mm_priv.h"
 
-u64 pt_disallowed(unsigned int level, bool priv)
+/* Entry flags a table of this level (1-4) refuses; priv: the owner has I/O privilege. */
+static u64 disallowed(unsigned int level, bool priv)
 {
 	if (level == 1)
 		return priv ? 0 : PG_PWT | PG_PCD | PG_PAT;
@@ -88,13 +89,14 @@ static int l1e_get(u64 e, struct pt_ctx *ctx)
 	return 0;
 }
 
-int pt_entry_get(u64 e, unsigned int level, struct pt_ctx *ctx)
+/* Takes / drops the references one present entry of a level-level table holds. */
+static int entry_get(u64 e, unsigned int level, struct pt_ctx *ctx)
 {
 	struct frame *f;
 	struct pt_ctx sub;
 	int rc;
 
-	if (e & pt_disallowed(level, ctx->pt_priv))
+	if (e & disallowed(level, ctx->pt_priv))
 		return -EINVAL;
 	if (level == 1)
 		return l1e_get(e, ctx);
@@ -113,7 +115,7 @@ int pt_entry_get(u64 e, unsigned int level, struct pt_ctx *ctx)
 	return rc;
 }
 
-void pt_entry_put(u64 e, unsigned int level, enum pt_put_mode mode)
+static void entry_put(u64 e, unsigned int level, enum pt_put_mode mode)
 {
 	struct frame *f;
 
@@ -160,7 +162,7 @@ int pt_validate_table(struct frame *f, unsigned int level, struct pt_ctx *ctx)
 			break;
 		}
 		sub.budget--;
-		rc = pt_entry_get(e, level, &sub);
+		rc = entry_get(e, level, &sub);
 		if (rc)
 			break;
 		WRITE_ONCE(t[i], adjust(e, level));
@@ -173,7 +175,7 @@ int pt_validate_table(struct frame *f, unsigned int level, struct pt_ctx *ctx)
 
 		while (i-- > 0)
 			if (!(level == 4 && pt_l4_slot_reserved(i)))
-				pt_entry_put(READ_ONCE(t[i]), level, mode);
+				entry_put(READ_ONCE(t[i]), level, mode);
 		return rc;
 	}
 	if (level == 4)
@@ -187,7 +189,7 @@ void pt_devalidate_table(struct frame *f, unsigned int level, enum pt_put_mode m
 
 	for (unsigned int i = 0; i < PT_ENTRIES; i++)
 		if (!(level == 4 && pt_l4_slot_reserved(i)))
-			pt_entry_put(READ_ONCE(t[i]), level, mode);
+			entry_put(READ_ONCE(t[i]), level, mode);
 }
 
 int pt_modify_entry(struct frame *f, unsigned int level, unsigned int idx, pt_rmw_fn fn,
@@ -206,18 +208,18 @@ int pt_modify_entry(struct frame *f, unsigned int level, unsigned int idx, pt_rm
 			return 0;
 		new_entry = adjust(new_entry, level);
 		if (new_entry & PG_P) {
-			rc = pt_entry_get(new_entry, level, ctx);
+			rc = entry_get(new_entry, level, ctx);
 			if (rc)
 				return rc;
 		}
 		/* New references first, old ones after: no mapping ever lacks its references. */
 		if (__atomic_compare_exchange_n(slot, &old, new_entry, false, __ATOMIC_SEQ_CST,
 						__ATOMIC_SEQ_CST)) {
-			pt_entry_put(*old_out, level, PT_PUT_NOW);
+			entry_put(*old_out, level, PT_PUT_NOW);
 			return 0;
 		}
 		/* Changed under us (another update, or the CPU setting A/D): start over. */
-		pt_entry_put(new_entry, level, PT_PUT_LAZY);
+		entry_put(new_entry, level, PT_PUT_LAZY);
 	}
 }
 
