@@ -64,16 +64,21 @@ static u64 size_mask(unsigned int size)
 	return size == 8 ? ~0UL : (1UL << (8 * size)) - 1;
 }
 
-/* One-byte opcodes: the operation, the form, and whether the operand is a byte. */
-static bool one_byte_op(u8 op, u8 reg_field, enum ptwr_op *what, enum form *form, bool *byte)
+/*
+ * The operation, the form, and whether the operand is a byte, of opcode op
+ * (two-byte opcodes as 0x0fXX) with ModRM reg field reg_field.
+ */
+static bool decode_op(unsigned int op, u8 reg_field, enum ptwr_op *what, enum form *form,
+		      bool *byte)
 {
 	*byte = !(op & 1);
+	*form = FORM_REG;
 	switch (op) {
-	case 0x88: case 0x89: *what = PTWR_MOV; *form = FORM_REG; return true;
-	case 0x86: case 0x87: *what = PTWR_XCHG; *form = FORM_REG; return true;
-	case 0x08: case 0x09: *what = PTWR_OR; *form = FORM_REG; return true;
-	case 0x20: case 0x21: *what = PTWR_AND; *form = FORM_REG; return true;
-	case 0x30: case 0x31: *what = PTWR_XOR; *form = FORM_REG; return true;
+	case 0x88: case 0x89: *what = PTWR_MOV; return true;
+	case 0x86: case 0x87: *what = PTWR_XCHG; return true;
+	case 0x08: case 0x09: *what = PTWR_OR; return true;
+	case 0x20: case 0x21: *what = PTWR_AND; return true;
+	case 0x30: case 0x31: *what = PTWR_XOR; return true;
 	case 0xc6: case 0xc7:
 		*what = PTWR_MOV;
 		*form = FORM_IMM;
@@ -83,23 +88,12 @@ static bool one_byte_op(u8 op, u8 reg_field, enum ptwr_op *what, enum form *form
 		*form = op == 0x83 ? FORM_IMM8 : FORM_IMM;
 		*what = reg_field == 1 ? PTWR_OR : reg_field == 4 ? PTWR_AND : PTWR_XOR;
 		return reg_field == 1 || reg_field == 4 || reg_field == 6;
-	default:
-		return false;
-	}
-}
-
-/* Two-byte opcodes (after 0F). */
-static bool two_byte_op(u8 op, u8 reg_field, enum ptwr_op *what, enum form *form, bool *byte)
-{
-	*byte = false;
-	*form = FORM_REG;
-	switch (op) {
-	case 0xb0: *byte = true; *what = PTWR_CMPXCHG; return true;
-	case 0xb1: *what = PTWR_CMPXCHG; return true;
-	case 0xab: *what = PTWR_BTS; return true;
-	case 0xb3: *what = PTWR_BTR; return true;
-	case 0xbb: *what = PTWR_BTC; return true;
-	case 0xba:
+	case 0x0fb0: case 0x0fb1: *what = PTWR_CMPXCHG; return true;
+	case 0x0fab: *what = PTWR_BTS; return true;
+	case 0x0fb3: *what = PTWR_BTR; return true;
+	case 0x0fbb: *what = PTWR_BTC; return true;
+	case 0x0fba:
+		*byte = false;
 		*form = FORM_IMM8;
 		*what = reg_field == 5 ? PTWR_BTS : reg_field == 6 ? PTWR_BTR : PTWR_BTC;
 		return reg_field >= 5;
@@ -148,7 +142,7 @@ int ptwr_decode(const u8 *code, unsigned int n, u64 rip, const u64 gpr[PTWR_NR_G
 	bool lock = false, opsize = false, byte, riprel;
 	u8 rex = 0, op, modrm;
 	enum form form;
-	unsigned int reg_field, bits;
+	unsigned int opcode, reg_field, bits;
 	u64 reg_value, imm = 0;
 
 	for (;;) {
@@ -166,17 +160,10 @@ int ptwr_decode(const u8 *code, unsigned int n, u64 rip, const u64 gpr[PTWR_NR_G
 		rex = op;
 		op = (u8)fetch(&c, 1);
 	}
-	if (op == 0x0f) {
-		u8 op2 = (u8)fetch(&c, 1);
-
-		modrm = (u8)fetch(&c, 1);
-		if (!c.ok || !two_byte_op(op2, (modrm >> 3) & 7, &in->op, &form, &byte))
-			return -EINVAL;
-	} else {
-		modrm = (u8)fetch(&c, 1);
-		if (!c.ok || !one_byte_op(op, (modrm >> 3) & 7, &in->op, &form, &byte))
-			return -EINVAL;
-	}
+	opcode = op == 0x0f ? 0x0f00 | (u8)fetch(&c, 1) : op;
+	modrm = (u8)fetch(&c, 1);
+	if (!c.ok || !decode_op(opcode, (modrm >> 3) & 7, &in->op, &form, &byte))
+		return -EINVAL;
 	if ((modrm >> 6) == 3)
 		return -EINVAL; /* a register destination never faults on memory */
 	if (lock && in->op == PTWR_MOV)
