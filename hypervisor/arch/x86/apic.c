@@ -148,7 +148,7 @@ static void apic_enable_mode(void)
 
 void apic_init_cpu(void)
 {
-	static const unsigned int optional_lvt[] = { APIC_LVT_PERF, APIC_LVT_THERMAL, APIC_LVT_CMCI };
+	static const unsigned int optional[] = { APIC_LVT_PERF, APIC_LVT_THERMAL, APIC_LVT_CMCI };
 	unsigned int maxlvt;
 
 	apic_enable_mode();
@@ -157,8 +157,8 @@ void apic_init_cpu(void)
 	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | IRQ_VECTOR_TIMER);
 	apic_write(APIC_TIMER_INIT, 0);
 	/* The optional LVT entries 4, 5 and 6, where the APIC has them. */
-	for (unsigned int i = 0; i < ARRAY_SIZE(optional_lvt) && maxlvt >= 4 + i; i++)
-		apic_write(optional_lvt[i], APIC_LVT_MASKED);
+	for (unsigned int i = 0; i < ARRAY_SIZE(optional) && maxlvt >= 4 + i; i++)
+		apic_write(optional[i], APIC_LVT_MASKED);
 	lint_init();
 	apic_write(APIC_LVT_ERROR, IRQ_VECTOR_ERROR);
 	apic_clear_errors();
@@ -182,15 +182,13 @@ void apic_init_bsp(void)
 	u64 base = rdmsr(MSR_APIC_BASE);
 	paddr_t pa = acpi_info.lapic_addr;
 	const char *how;
-	u32 a, b, c, d;
 
-	cpuid(1, &a, &b, &c, &d);
-	if (!(d & (1u << 9)))
+	if (!cpu_has(1, CPUID_EDX, 9))
 		panic("this CPU has no local APIC; Mica needs one");
 	if (base & APIC_BASE_X2APIC) {
 		apic_x2apic = true;
 		how = "x2APIC mode (left on by the firmware)";
-	} else if ((c & (1u << 21)) && opt_x2apic) {
+	} else if (cpu_has(1, CPUID_ECX, 21) && opt_x2apic) {
 		apic_x2apic = true;
 		how = "x2APIC mode";
 	} else {

@@ -29,15 +29,11 @@ static u8 bsp_gdt_page[PAGE_SIZE] __aligned(PAGE_SIZE);
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
 
 /* Which IST stack (1-based TSS slot) a vector runs on; 0 = current stack. */
-static u8 vector_ist(unsigned int v)
-{
-	switch (v) {
-	case 8: return 1;  /* #DF: the stack may be what broke */
-	case 2: return 2;  /* NMI: may arrive anywhere */
-	case 18: return 3; /* #MC */
-	default: return 0;
-	}
-}
+static const u8 vector_ist[256] = {
+	[8] = 1,  /* #DF: the stack may be what broke */
+	[2] = 2,  /* NMI: may arrive anywhere */
+	[18] = 3, /* #MC */
+};
 
 void traps_init(void)
 {
@@ -47,7 +43,7 @@ void traps_init(void)
 		idt[v] = (struct gate){
 			.offset_lo = (u16)addr,
 			.selector = HV_CS,
-			.ist = vector_ist(v),
+			.ist = vector_ist[v],
 			.type_attr = GATE_INTERRUPT,
 			.offset_mid = (u16)(addr >> 16),
 			.offset_hi = (u32)(addr >> 32),

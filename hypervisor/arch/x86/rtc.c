@@ -85,8 +85,8 @@ u64 arch_rtc_read_seconds(void)
 		t[YEAR] += t[YEAR] < 70 ? 2000 : 1900;
 	if (t[SECOND] > 59 || t[MINUTE] > 59 || t[HOUR] > 23 || t[DAY] < 1 || t[DAY] > 31 ||
 	    t[MONTH] < 1 || t[MONTH] > 12 || t[YEAR] < 1970 || t[YEAR] > 2199) {
-		pr_warn("RTC: implausible date %u-%u-%u %u:%u:%u", t[YEAR], t[MONTH], t[DAY], t[HOUR],
-			t[MINUTE], t[SECOND]);
+		pr_warn("RTC: implausible date %u-%u-%u %u:%u:%u", t[YEAR], t[MONTH], t[DAY],
+			t[HOUR], t[MINUTE], t[SECOND]);
 		return 0;
 	}
 	return unix_seconds(t[YEAR], t[MONTH], t[DAY], t[HOUR], t[MINUTE], t[SECOND]);

@@ -217,18 +217,16 @@ static void boot_secondaries(void)
 	unsigned int limit = opt_nosmp ? 1 : MIN(MAX(opt_maxcpus, 1u), (unsigned int)MAX_CPUS);
 	u32 self = cpu_infos[0]->apic_id;
 	unsigned int next = 1, skipped = 0;
-	paddr_t tramp;
 	size_t size = (size_t)(trampoline_end - trampoline_start);
 
 	if (limit == 1 || acpi_info.nr_cpus <= 1)
 		return;
-	tramp = trampoline_pa;
-	if (!tramp) {
+	if (!trampoline_pa) {
 		pr_err("SMP: no free page below 640 KiB for the start code; running on one CPU");
 		return;
 	}
 	BUG_ON(size > PAGE_SIZE - 256);
-	memcpy(__va(tramp), trampoline_start, size);
+	memcpy(__va(trampoline_pa), trampoline_start, size);
 	ap_boot_cr0 = read_cr0();
 	ap_boot_cr4 = read_cr4();
 	ap_boot_efer = rdmsr(MSR_EFER);
@@ -247,7 +245,7 @@ static void boot_secondaries(void)
 			pr_warn("SMP: APIC ID %u needs x2APIC mode; CPU left out", c->apic_id);
 			continue;
 		}
-		if (!boot_cpu(next, c->apic_id, tramp))
+		if (!boot_cpu(next, c->apic_id, trampoline_pa))
 			next++;
 	}
 	if (skipped)

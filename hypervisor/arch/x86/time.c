@@ -268,11 +268,8 @@ static u64 calibrate_apic_timer(void)
 
 void timer_init_cpu(void)
 {
-	u32 a, b, c, d;
-
 	if (this_cpu()->cpu == 0) {
-		cpuid(1, &a, &b, &c, &d);
-		use_tsc_deadline = opt_tsc_deadline && (c & (1u << 24));
+		use_tsc_deadline = opt_tsc_deadline && cpu_has(1, CPUID_ECX, 24);
 		if (use_tsc_deadline) {
 			pr_info("timer: local APIC in TSC-deadline mode");
 		} else {

@@ -74,6 +74,20 @@ static inline void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
 	cpuid_count(leaf, 0, a, b, c, d);
 }
 
+enum cpuid_reg { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX };
+
+/* Bit bit of register reg of CPUID leaf (subleaf 0); false for a leaf beyond the maximum. */
+static inline bool cpu_has(u32 leaf, enum cpuid_reg reg, unsigned int bit)
+{
+	u32 r[4];
+
+	cpuid(leaf & 0x80000000, &r[0], &r[1], &r[2], &r[3]);
+	if (r[0] < leaf)
+		return false;
+	cpuid(leaf, &r[0], &r[1], &r[2], &r[3]);
+	return (r[reg] >> bit) & 1;
+}
+
 static inline u64 rdtsc(void)
 {
 	u32 lo, hi;

@@ -153,17 +153,15 @@ static int parse_mb1(paddr_t info, phys_reader_fn read, struct boot_info *bi)
 
 static int parse_mb2(paddr_t info, phys_reader_fn read, struct boot_info *bi)
 {
-	const u32 *hdr = read(info, 8);
-	u32 total;
+	const u32 *hdr = read(info, 8); /* total size, reserved */
 	paddr_t p, end;
 
 	if (!hdr || hdr[0] < 16)
 		return -EINVAL;
-	total = hdr[0];
+	end = info + hdr[0];
 	bi->loader = "Multiboot2";
 	bi->info_start = info;
-	bi->info_end = info + total;
-	end = info + total;
+	bi->info_end = end;
 
 	for (p = info + 8; p + sizeof(struct mb2_tag) <= end;) {
 		const struct mb2_tag *t = read(p, sizeof(*t));

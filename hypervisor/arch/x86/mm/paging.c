@@ -200,7 +200,6 @@ static void map_image(void)
 void paging_init(const struct mem_region *map, unsigned int n, paddr_t (*alloc_page)(void))
 {
 	u64 *l4;
-	u32 a, b, c, d;
 
 	early_alloc = alloc_page;
 	idle_pt_root = new_table();
@@ -244,8 +243,7 @@ void paging_init(const struct mem_region *map, unsigned int n, paddr_t (*alloc_p
 	map_image();
 
 	/* Supervisor-mode execution of guest pages is never wanted. */
-	cpuid_count(7, 0, &a, &b, &c, &d);
-	if (b & (1u << 7))
+	if (cpu_has(7, CPUID_EBX, 7))
 		write_cr4(read_cr4() | X86_CR4_SMEP);
 	write_cr4(read_cr4() | X86_CR4_PGE);
 	write_cr3(idle_pt_root);

@@ -42,8 +42,7 @@ static void xstate_cpu_init(void)
 {
 	u32 a, b, c, d;
 
-	cpuid(1, &a, &b, &c, &d);
-	if (!(c & (1u << 26))) /* XSAVE */
+	if (!cpu_has(1, CPUID_ECX, 26)) /* XSAVE */
 		return;
 	cpuid_count(0xd, 0, &a, &b, &c, &d);
 	write_cr4(read_cr4() | X86_CR4_OSXSAVE);

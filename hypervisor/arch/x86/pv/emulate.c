@@ -224,23 +224,16 @@ static bool string_io(struct cpu_regs *regs, u8 op, unsigned int size, bool rep,
 		      unsigned int len)
 {
 	bool in = op < 0x6e;
-	u64 count = rep ? regs->rcx : 1, done = 0;
+	u64 count = rep ? regs->rcx : 1, done;
+	u64 *addr = in ? &regs->rdi : &regs->rsi;
 	s64 step = (regs->rflags & (1UL << 10)) ? -(s64)size : (s64)size;
-	u32 ones = 0xffffffff;
 
-	while (done < count && done < 4096) {
-		if (in) {
-			if (copy_to_guest(regs->rdi, &ones, size))
-				return false;
-			regs->rdi += (u64)step;
-		} else {
-			u32 sink;
+	for (done = 0; done < count && done < 4096; done++) {
+		u32 buf = 0xffffffff; /* what INS stores; OUTS reads into it and drops it */
 
-			if (copy_from_guest(&sink, regs->rsi, size))
-				return false;
-			regs->rsi += (u64)step;
-		}
-		done++;
+		if (in ? copy_to_guest(*addr, &buf, size) : copy_from_guest(&buf, *addr, size))
+			return false;
+		*addr += (u64)step;
 	}
 	if (rep)
 		regs->rcx -= done;
@@ -297,7 +290,7 @@ bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs)
 			return false;
 		/* No domain owns real ports yet: IN reads all ones (32-bit results zero-extend). */
 		if (!(op & 2))
-			regs->rax = size == 4 ? 0xffffffffUL : regs->rax | ((1UL << (size * 8)) - 1);
+			regs->rax = (size == 4 ? 0 : regs->rax) | (0xffffffffUL >> (32 - 8 * size));
 		regs->rip += i + 1 + (imm ? 1 : 0);
 		return true;
 	}

@@ -68,26 +68,16 @@ long do_set_segment_base(pv_u32 which, pv_u64 base)
 #define DR7_GD (1UL << 13)
 #define DR7_ENABLES 0xffUL        /* L0 G0 ... L3 G3 */
 
-/* RTM owns DR6 bit 16 and DR7 bit 11; emulate.c's CPUID passes the host's RTM through. */
-static bool guest_has_rtm(void)
-{
-	u32 a, b, c, d;
-
-	cpuid_count(0, 0, &a, &b, &c, &d);
-	if (a < 7)
-		return false;
-	cpuid_count(7, 0, &a, &b, &c, &d);
-	return (b >> 11) & 1;
-}
-
 long do_set_debugreg(pv_s32 reg, pv_u64 value)
 {
 	struct vcpu *v = current_vcpu();
-	bool rtm = guest_has_rtm();
+	/* RTM owns DR6 bit 16 and DR7 bit 11; emulate.c's CPUID passes the host's RTM through. */
+	bool rtm = cpu_has(7, CPUID_EBX, 11);
 
 	switch (reg) {
 	case 0: case 1: case 2: case 3:
-		if (!canonical(value) || (value >= HYPERVISOR_VIRT_START && value < HYPERVISOR_VIRT_END))
+		if (!canonical(value) ||
+		    (value >= HYPERVISOR_VIRT_START && value < HYPERVISOR_VIRT_END))
 			return -EPERM;
 		v->arch.debugreg[reg] = value;
 		return 0;

@@ -165,7 +165,7 @@ static int own_op(struct vcpu *v, const struct mmuext_op *op)
 		return flush(d, op);
 	case MMUEXT_FLUSH_CACHE:
 	case MMUEXT_FLUSH_CACHE_GLOBAL:
-		/* Caches are coherent between CPUs: for GLOBAL too, write back this one's (Xen's errnos). */
+		/* Coherent between CPUs: GLOBAL too writes back this one's (with Xen's errnos). */
 		if (!d->is_privileged)
 			return op->cmd == MMUEXT_FLUSH_CACHE ? -EACCES : -EINVAL;
 		__asm__ volatile("wbinvd" ::: "memory");

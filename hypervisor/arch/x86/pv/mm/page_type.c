@@ -317,13 +317,6 @@ static bool drain_one_anywhere(void)
 	return false;
 }
 
-/* Waiting for another CPU's claim to end: help with devalidations meanwhile. */
-static void wait_a_little(void)
-{
-	if (!drain_one_anywhere())
-		pt_relax();
-}
-
 /*
  * This CPU has just claimed f for type (count 1, not VALIDATED), taking
  * it from the state old. Makes the contents fit the new type.
@@ -374,7 +367,9 @@ int pt_get_type(struct frame *f, unsigned int type, struct pt_ctx *ctx)
 		if ((pgt_type(x) == type && !(x & PGT_VALIDATED)) || (x & PGT_QUEUED)) {
 			if (ctx->preemptible && pt_preempt_pending())
 				return -ERESTART;
-			wait_a_little();
+			/* Another CPU's claim must end: help with devalidations meanwhile. */
+			if (!drain_one_anywhere())
+				pt_relax();
 			x = __atomic_load_n(&f->type_info, __ATOMIC_SEQ_CST);
 			continue;
 		}
