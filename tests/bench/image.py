@@ -8,10 +8,11 @@ never a difference of images. Added with build.py's --add:
                                         the workloads P can run, each framed by
                                         `mica-bench: begin NAME` and `mica-bench: end NAME N`
     /usr/libexec/mica/bench/           the programs (tests/bench/guest/*.c, built static:
-                                        cpuloop, evtchn, hypercall, follow, iobench) and
-                                        scripts (linux-bench, xen-toolstack,
-                                        mica-toolstack, domu-run, create-many,
-                                        toolstack.sh, io-run, io-native, xen-vif, xen-blk)
+                                        cpuloop, evtchn, hypercall, follow, iobench,
+                                        gntbench) and scripts (linux-bench,
+                                        xen-toolstack, mica-toolstack, domu-run,
+                                        create-many, toolstack.sh, grant-run, io-run,
+                                        io-native, xen-vif, xen-blk)
     /usr/bin/mica, /usr/sbin/mica-{consoled,store,blkback,netback}
                                         Mica's toolstack (make tools store-static)
     /lib/modules/bench/xen-{blk,net}back.ko
@@ -21,8 +22,9 @@ never a difference of images. Added with build.py's --add:
     /usr/share/mica/bench/domU-bzImage, domU-initramfs.cpio.gz
                                         the domU: our kernel and a domU image (build.py
                                         --role domU with the workout, the programs and
-                                        linux-bench, a test-bench-domu that runs it, and
-                                        test-bench-io, io-run's domUs' io-domu)
+                                        linux-bench, a test-bench-domu that runs it,
+                                        test-bench-io, io-run's domUs' io-domu, and
+                                        test-bench-grant, grant-run's grant-domu)
     /usr/share/mica/bench/domU-small.cpio.gz
                                         create-many's guests' image: busybox, /init
     Xen's dom0 programs and libraries   the root/ of tests/bench/xenref.py, when given
@@ -71,9 +73,9 @@ def _run(cmd, what):
     return proc.stdout
 
 
-PROGRAMS = ["cpuloop", "evtchn", "hypercall", "follow", "iobench"]
+PROGRAMS = ["cpuloop", "evtchn", "hypercall", "follow", "iobench", "gntbench"]
 SCRIPTS = ["linux-bench", "toolstack.sh", "xen-toolstack", "mica-toolstack", "domu-run",
-           "create-many", "io-run", "io-native", "xen-vif", "xen-blk"]
+           "create-many", "grant-run", "io-run", "io-native", "xen-vif", "xen-blk"]
 # What a stock dom0 needs for the I/O rows: loaded by /init on every system (Mica's
 # netback makes a TAP and a bridge; Xen's dom0 backs its disk with a loop device) ...
 IO_MODULES = ["bridge", "tun", "loop"]
@@ -157,7 +159,8 @@ def build_domu():
     args = ["--role", "domU"]
     for src, dest in [(GUEST / "bench-init", BENCH_INIT),
                       (GUEST / "domu-test", LIBEXEC + "/test-bench-domu"),
-                      (GUEST / "io-domu", LIBEXEC + "/test-bench-io"), *bench_files()]:
+                      (GUEST / "io-domu", LIBEXEC + "/test-bench-io"),
+                      (GUEST / "grant-domu", LIBEXEC + "/test-bench-grant"), *bench_files()]:
         args += ["--add", "%s:%s" % (src, dest)]
     return _initramfs(args, "building the bench domU image")
 

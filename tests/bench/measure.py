@@ -94,26 +94,33 @@ class Boot:
         return Failure("did not reach /init: " + self.why_ended())
 
     def section(self, workload):
-        """(lines of the workload including its begin and end lines, their times) or a
-        Failure."""
+        """(lines of the workload from its begin line on, their times, None) when it ended
+        with status 0; (what it printed, their times, a Failure saying why) when it failed
+        or was stopped, so that rows it printed before are kept; or a Failure alone when
+        it never started."""
         if self.init is None:
             return self.before_init()
         if workload.name not in self.sections:
             return Failure("never started: " + self.why_ended(self.init))
         begin, end, status = self.sections[workload.name]
         if end is None:
-            return Failure("did not finish: " + self.why_ended(begin))
-        lines = self.lines[begin:end + 1]
+            stop = min([s[0] for s in self.sections.values() if s[0] > begin] or
+                       [len(self.lines)])
+            return (self.lines[begin:stop], self.times[begin:stop],
+                    Failure("did not finish: " + self.why_ended(begin)))
+        lines, times = self.lines[begin:end + 1], self.times[begin:end + 1]
         if status != 0:
             trouble = first_trouble(lines[1:-1])
             last = next((x for x in reversed(lines[1:-1]) if x.strip()), "no output")
-            return Failure("exit status %d: %s (log: %s)"
-                           % (status, clip(trouble or last), self.log_path))
-        return lines, self.times[begin:end + 1]
+            return lines, times, Failure("exit status %d: %s (log: %s)"
+                                         % (status, clip(trouble or last), self.log_path))
+        return lines, times, None
 
 
 def read_metric(boot, workload, metric):
-    """A metric's value from a boot (seconds or ns, as its unit says) or a Failure."""
+    """A metric's value from a boot (seconds or ns, as its unit says) or a Failure. A
+    workload that failed still gives the rows it printed before it failed."""
+    failed = None
     if workload.command is None and not workload.commands:
         # Measured by the harness: the whole console up to the first workload.
         if boot.init is None:
@@ -124,11 +131,12 @@ def read_metric(boot, workload, metric):
         got = boot.section(workload)
         if isinstance(got, Failure):
             return got
-        lines, times = got
+        lines, times, failed = got
     rx = re.compile(metric.pattern)
     at = next((i for i, line in enumerate(lines) if rx.search(line)), None)
     if at is None:
-        return Failure("no line /%s/ in its output (log: %s)" % (metric.pattern, boot.log_path))
+        return failed or Failure("no line /%s/ in its output (log: %s)"
+                                 % (metric.pattern, boot.log_path))
     if metric.kind == "value":
         return float(rx.search(lines[at])[1]) * metric.scale
     if metric.kind == "host_at":
@@ -137,8 +145,8 @@ def read_metric(boot, workload, metric):
         end_rx = re.compile(metric.end)
         to = next((i for i in range(at + 1, len(lines)) if end_rx.search(lines[i])), None)
         if to is None:
-            return Failure("no line /%s/ after /%s/ (log: %s)"
-                           % (metric.end, metric.pattern, boot.log_path))
+            return failed or Failure("no line /%s/ after /%s/ (log: %s)"
+                                     % (metric.end, metric.pattern, boot.log_path))
         return times[to] - times[at]
     raise ValueError("unknown metric kind %s" % metric.kind)
 

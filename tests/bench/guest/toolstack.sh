@@ -1,7 +1,8 @@
-# Sourced by domu-run and create-many: one toolstack's commands behind the same names,
-# so the two scripts are the same for Xen (xl) and Mica (mica). Needs $tool (xl or mica).
-# ts_create [-p] CFG, ts_exists NAME, ts_domid NAME, ts_destroy NAME, ts_free_mib,
-# ts_console_log NAME, ts_daemons (the dom0 processes the toolstack keeps per guest).
+# Sourced by domu-run, create-many, grant-run and io-run: one toolstack's commands behind
+# the same names, so the scripts are the same for Xen (xl) and Mica (mica). Needs $tool (xl
+# or mica). ts_create [-p] CFG, ts_create_retry NAME CFG (below), ts_exists NAME,
+# ts_domid NAME, ts_destroy NAME, ts_free_mib, ts_console_log NAME, ts_daemons (the dom0
+# processes the toolstack keeps per guest).
 case "$tool" in
 xl)
 	ts_create() { xl create -q "$@"; }
@@ -33,4 +34,16 @@ ts_daemons_kib() {
 		awk -v names=" $ts_daemons " '/^Name:/ { n = $2 } /^VmRSS:/ { r = $2 }
 			END { if (index(names, " " n " ")) print r + 0 }' "$status" 2>/dev/null
 	done | awk '{ t += $1 } END { print t + 0 }'
+}
+
+# ts_create_retry NAME CFG: ts_create, and once more (saying so) if the command died of a
+# signal: Xen's xl has crashed in libgcc_s's unwinder under TCG, once in a few creates
+# (docs/benchmarks.md). Only for workloads that time the domU's work, not its creation.
+ts_create_retry() {
+	ts_create "$2"
+	rc=$?
+	[ $rc -gt 128 ] || return $rc
+	echo "$tool create $2 died of signal $((rc - 128)): destroying $1, creating it once more"
+	ts_destroy "$1" >/dev/null 2>&1
+	ts_create "$2"
 }
