@@ -87,11 +87,12 @@ XEN_BACKENDS_DIR = "/lib/modules/bench"
 
 
 def build_program(name):
-    """tests/bench/guest/NAME.c as a static binary, cached by source, flags and compiler."""
+    """tests/bench/guest/NAME.c as a static binary, cached by source (with the shared
+    bench.h), flags and compiler."""
     src = GUEST / (name + ".c")
     h = hashlib.sha256()
     for part in [CC, *CFLAGS, _run([CC, "--version"], "asking gcc its version"),
-                 src.read_text()]:
+                 src.read_text(), (GUEST / "bench.h").read_text()]:
         h.update(part.encode() + b"\0")
     outdir = cache_root() / ("bench-%s-%s" % (name, h.hexdigest()[:16]))
     if not (outdir / "ready").exists():

@@ -45,6 +45,8 @@ typedef uint16_t domid_t;
 #include <xen/gntalloc.h>
 #include <xen/gntdev.h>
 
+#include "bench.h"
+
 /* A copy segment's flag from Xen's public grant_table.h: the source is a grant ref. */
 #define GNTCOPY_source_gref (1 << 0)
 
@@ -53,31 +55,10 @@ typedef uint16_t domid_t;
 #define MAX_BATCH 256           /* blkif's most segments in one indirect request */
 #define OFFER_WAIT_S 3600
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int fail(const char *what)
 {
 	printf("gntbench: failed: %s: %s\n", what, strerror(errno));
 	return 1;
-}
-
-/* A decimal number in [1, max], or 0. */
-static unsigned long number(const char *s, unsigned long max)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || end == s || !v || v > max)
-		return 0;
-	return v;
 }
 
 static unsigned char pattern(unsigned long page)

@@ -34,35 +34,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define MIB (1024 * 1024)
 #define BLOCK 4096
 #define CONNECT_TRIES 1200      /* of 100 ms each */
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int fail(const char *what)
 {
 	fprintf(stderr, "iobench: %s: %s\n", what, strerror(errno));
 	return 1;
-}
-
-/* A decimal number in [1, max], or 0. */
-static unsigned long number(const char *s, unsigned long max)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || end == s || !v || v > max)
-		return 0;
-	return v;
 }
 
 /* Kilobytes (1000 bytes) per second of `bytes` moved in `ns`. */
