@@ -30,6 +30,7 @@ EXTRA_PACKAGES=(
 	busybox-static libc6-dev				# dom0 initramfs (busybox, the static workout)
 	xenstore-utils						# Debian's xenstore clients against mica-store
 	e2fsprogs						# mke2fs and e2fsck copied into the PV block test guest
+	mount							# util-linux's losetup (--sector-size) copied into the PV block test's dom0
 )
 
 QEMU_PACKAGE=qemu-system-x86

@@ -39,7 +39,8 @@ static const struct command commands[] = {
 	{ "unpause", cmd_unpause, "NAME|ID", "run a paused guest again", "" },
 	{ "block-attach", cmd_block_attach, "NAME|ID DISK",
 	  "attach a disk to a running guest (DISK as in the config's disk list)",
-	  "  DISK: 'format=raw, vdev=xvdb, access=rw, target=/path' or '/path,raw,xvdb,rw'.\n"
+	  "  DISK: 'format=raw, vdev=xvdb, access=rw, target=/path' or '/path,raw,xvdb,rw';\n"
+	  "  /path is a raw image file or a dom0 block device ('phy:/dev/loop0,xvdb,w').\n"
 	  "  mica-blkback serves it (started if it is not running); the guest sees /dev/xvdb.\n" },
 	{ "block-detach", cmd_block_detach, "[-f] NAME|ID VDEV", "detach a disk from a guest",
 	  "  -f, --force     remove the disk even if the guest does not release it in 10 s\n" },

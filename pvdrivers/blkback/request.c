@@ -29,6 +29,9 @@ static int check_range(const struct blk_req *r, const struct blk_limits *lim)
 		return BLKIF_RSP_OKAY;
 	if (r->sector > lim->sectors || r->nr_sectors > lim->sectors - r->sector)
 		return BLKIF_RSP_ERROR;
+	if (lim->sector_align > 1 && (r->sector % lim->sector_align ||
+				      r->nr_sectors % lim->sector_align))
+		return BLKIF_RSP_ERROR;
 	if (lim->readonly && r->op != BLKIF_OP_READ && (r->nr_sectors || r->op == BLKIF_OP_DISCARD))
 		return BLKIF_RSP_ERROR;
 	return BLKIF_RSP_OKAY;

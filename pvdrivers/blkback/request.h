@@ -23,6 +23,12 @@
 /* What the disk is and what blkback offered the frontend. */
 struct blk_limits {
 	uint64_t sectors;               /* of 512 bytes */
+	/*
+	 * The disk's logical sector in 512-byte units (8 for a 4096-byte device;
+	 * 0 or 1: none). The protocol counts 512-byte sectors whatever the disk's,
+	 * so a request must start and end on one of the disk's own sectors.
+	 */
+	uint32_t sector_align;
 	bool readonly;
 	bool discard;                   /* feature-discard offered */
 };

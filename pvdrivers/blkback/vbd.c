@@ -14,7 +14,8 @@
  *
  * A request is carried out entirely before it is answered, so a write
  * that is acknowledged is in the backing file (in dom0's page cache;
- * flush requests fsync it to the disk underneath).
+ * flush requests fsync it to the disk underneath) or, for a block device
+ * (opened O_DIRECT), in the device (a flush also flushes its cache).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -75,7 +76,8 @@ static int probe(struct pvb_dev *d)
 		return rc;
 	}
 	v->lim = (struct blk_limits){
-		.sectors = v->disk.sectors, .readonly = readonly, .discard = !readonly,
+		.sectors = v->disk.sectors, .sector_align = v->disk.sector_size / 512,
+		.readonly = readonly, .discard = v->disk.discard_granularity != 0,
 	};
 	v->port = -1;
 	rc = pvb_write(d, "feature-flush-cache", "1");
@@ -85,7 +87,7 @@ static int probe(struct pvb_dev *d)
 	rc = rc ?: pvb_write(d, "max-ring-page-order", "%u", MAX_RING_ORDER);
 	rc = rc ?: pvb_write(d, "feature-discard", "%d", v->lim.discard ? 1 : 0);
 	if (v->lim.discard) {
-		rc = rc ?: pvb_write(d, "discard-granularity", "4096");
+		rc = rc ?: pvb_write(d, "discard-granularity", "%u", v->disk.discard_granularity);
 		rc = rc ?: pvb_write(d, "discard-alignment", "0");
 		rc = rc ?: pvb_write(d, "discard-secure", "0");
 	}
@@ -94,8 +96,10 @@ static int probe(struct pvb_dev *d)
 		disk_close(&v->disk);
 		return rc;
 	}
-	pvb_log(d, "%s, %llu sectors, %s", v->disk.is_device ? "device" : "image",
-		(unsigned long long)v->disk.sectors, readonly ? "read-only" : "read-write");
+	pvb_log(d, "%s, %llu sectors, %u-byte logical sectors, %s%s%s",
+		v->disk.is_device ? "device" : "image", (unsigned long long)v->disk.sectors,
+		v->disk.sector_size, readonly ? "read-only" : "read-write",
+		v->disk.direct ? ", direct I/O" : "", v->lim.discard ? ", discard" : "");
 	return 0;
 }
 

@@ -158,6 +158,33 @@ static void indirect(void)
 	CHECK_EQ(blk_decode_indirect(&r, segs, &disk), BLKIF_RSP_ERROR);
 }
 
+/* A disk of 4096-byte sectors: requests start and end on its sectors, whatever their segments. */
+static void big_sectors(void)
+{
+	static const struct blk_limits disk4k = { .sectors = 2048, .sector_align = 8,
+						  .discard = true };
+	struct blkif_request_discard *d = (struct blkif_request_discard *)&slot;
+
+	rw(BLKIF_OP_WRITE, 16, 2);
+	CHECK_EQ(blk_decode(&slot, &disk4k, &r), BLKIF_RSP_OKAY);
+	slot.req.seg[0].last_sect = 3; /* 4 + 8 sectors: ends inside a disk sector */
+	CHECK_EQ(blk_decode(&slot, &disk4k, &r), BLKIF_RSP_ERROR);
+	slot.req.seg[1].first_sect = 4; /* 4 + 4: whole, but the segments need not be */
+	CHECK_EQ(blk_decode(&slot, &disk4k, &r), BLKIF_RSP_OKAY);
+	rw(BLKIF_OP_READ, 12, 1); /* starts inside one */
+	CHECK_EQ(blk_decode(&slot, &disk4k, &r), BLKIF_RSP_ERROR);
+	CHECK_EQ(blk_decode(&slot, &disk, &r), BLKIF_RSP_OKAY);
+	rw(BLKIF_OP_FLUSH_DISKCACHE, ~0ull, 0);
+	CHECK_EQ(blk_decode(&slot, &disk4k, &r), BLKIF_RSP_OKAY);
+	memset(&slot, 0, sizeof(slot));
+	d->operation = BLKIF_OP_DISCARD;
+	d->sector_number = 64;
+	d->nr_sectors = 64;
+	CHECK_EQ(blk_decode(&slot, &disk4k, &r), BLKIF_RSP_OKAY);
+	d->nr_sectors = 60;
+	CHECK_EQ(blk_decode(&slot, &disk4k, &r), BLKIF_RSP_ERROR);
+}
+
 int main(void)
 {
 	RUN(read_write);
@@ -165,5 +192,6 @@ int main(void)
 	RUN(read_only);
 	RUN(flush_and_discard);
 	RUN(indirect);
+	RUN(big_sectors);
 	return check_done();
 }

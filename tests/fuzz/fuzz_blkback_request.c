@@ -1,12 +1,13 @@
 /*
  * libFuzzer target: mica-blkback's request path against a hostile
  * frontend. The input plays the frontend: it sets the disk (size,
- * read-only, discard), then fills a one-page ring with request slots and
+ * sector size, read-only, discard), then fills a one-page ring with request slots and
  * moves req_prod to any value, and supplies the contents of indirect
  * segment pages. blkback's consumer (pvdrivers/lib/ring.c) and decoder
  * (pvdrivers/blkback/request.c) must never read or write outside the ring
  * or the page buffers, and every request they accept must lie within the
- * disk and its pages, with as many bytes as sectors.
+ * disk and its pages, with as many bytes as sectors, on whole sectors of
+ * the disk.
  *
  * Layout: 9 bytes of disk (u64 sectors, u8 flags), then steps: u8 op and
  * op-specific bytes (see the switch).
@@ -34,6 +35,9 @@ static void check_accepted(const struct blk_req *r, const struct blk_limits *lim
 	if (r->op == BLKIF_OP_FLUSH_DISKCACHE && !r->nr_sectors && !r->nr_segs)
 		return; /* a flush alone names no sectors */
 	if (r->sector > lim->sectors || r->nr_sectors > lim->sectors - r->sector)
+		abort();
+	if (lim->sector_align > 1 && (r->sector % lim->sector_align ||
+				      r->nr_sectors % lim->sector_align))
 		abort();
 	if (r->op == BLKIF_OP_DISCARD) {
 		if (!lim->discard || !r->nr_sectors || lim->readonly)
@@ -99,8 +103,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 9)
 		return 0;
 	memcpy(&sectors, p, 8);
+	/* The sectors' lowest bit picks a disk of 4096-byte sectors. */
 	lim = (struct blk_limits){ .sectors = sectors >> (p[8] & 0x3f), .readonly = p[8] & 0x40,
-				   .discard = p[8] & 0x80 };
+				   .discard = p[8] & 0x80, .sector_align = sectors & 1 ? 8 : 1 };
 	p += 9;
 	memset(ring_page, 0, sizeof(ring_page));
 	if (pvb_ring_attach(&r, ring_page, sizeof(ring_page), sizeof(union blkif_sring_entry)))

@@ -12,6 +12,11 @@ mica-store, mica-consoled and mica-blkback, and tests/pvdrivers/live/test-blk ru
   - dom0 hot-attaches xvdb to the running guest, which writes and reads a pattern,
     and a read-only xvdc, whose writes are refused; then detaches both; refused
     attaches and detaches say why;
+  - dom0 block devices: loop devices (util-linux's losetup copied from this host)
+    over image files, xvdd of 4096-byte sectors ('phy:/dev/loopN,xvdd,w'), which the
+    guest sees with that sector size, writes, reads back and discards half of (the
+    hole reaches the image file), and a read-only xvde; attaching a device already
+    in use, or a read-only device read-write, is refused with the reason;
   - the libpv guest of pvdrivers/frontends: a hostile frontend (bad
     grant refs, out-of-range segments and sectors, a bad operation, lying ring
     indices) and then a good one, served by the same blkback.
@@ -34,6 +39,7 @@ LIVE = ROOT / "tests" / "pvdrivers" / "live"
 OUT = ROOT / "build" / "pvdrivers"
 TIMEOUT = 1500
 E2FSPROGS = ["/sbin/mke2fs", "/sbin/e2fsck"]
+LOSETUP = "/sbin/losetup"  # util-linux's: busybox's cannot set a sector size
 # What the hostile libpv frontend must be answered (pvdrivers/frontends/blkfront_test.c).
 HOSTILE_ANSWERS = ["bad grant ref: error", "segment past the page: error",
                    "segment backwards: error", "sector past the end: error",
@@ -72,6 +78,7 @@ def build():
     adds.append("%s:/sbin/mkfs.ext4" % Path("/sbin/mke2fs").resolve())
     if Path("/etc/mke2fs.conf").is_file():
         adds.append("/etc/mke2fs.conf:/etc/mke2fs.conf")
+    losetup = host_binary_with_libs(LOSETUP, "/usr/libexec/mica")
     domu_args = ["dom0-tools/initramfs/build.py", "--role", "domU", "--no-workout"]
     for name in ("test-blkfs", "test-blkcheck"):
         domu_args += ["--add", "%s:/usr/libexec/mica/%s" % (LIVE / name, name)]
@@ -87,6 +94,8 @@ def build():
                  "--add", "%s:/usr/libexec/mica/test-blk" % (LIVE / "test-blk"),
                  "--add", "%s:/boot/bzImage" % (kernel / "bzImage"),
                  "--add", "%s:/boot/domU.cpio.gz" % domu]
+    for a in sorted(set(losetup)):
+        dom0_args += ["--add", a]
     frontend = ROOT / "build" / "pvdrivers" / "blkfront-test.elf"
     p = subprocess.run(["make", "--no-print-directory", "-s", "frontends"], cwd=ROOT,
                        capture_output=True, text=True)
@@ -138,6 +147,7 @@ def checks(log):
         ("guest_saw_detach", "blkcheck: xvdb gone" in chk),
         ("detach_twice_refused", "has no disk xvdb" in log),
         ("list_after_detach", "xvdb" not in sections_after(log, "mica block-list blkcheck", 1)),
+        *loop_device_checks(log, chk),
         ("linux_requests_all_served",  # domains 1 and 2 are the Linux guests
          not re.search(r"domain [12] vbd \d+: request", bb)),
         # Removed: its backend directory is gone and blkback let go of everything.
@@ -160,6 +170,36 @@ def checks(log):
          not re.search(r"^\(d\d+\) blkfront-test:", log, re.M)),
     ]
     return out
+
+
+def loop_device_checks(log, chk):
+    """dom0 block devices: xvdd, a loop device of 4096-byte sectors, and xvde, a read-only one."""
+    loop_written = re.findall(r"blkcheck: xvdd written ([0-9a-f]{64})", chk)
+    loop_dev = re.findall(r"^loop4k device: ([0-9a-f]{64})$", log, re.M)
+    loop_img = re.findall(r"^loop4k.img: ([0-9a-f]{64})$", log, re.M)
+    hole = re.search(r"^loop4k.img discarded half: ([0-9a-f]{64}), zeros ([0-9a-f]{64})$", log,
+                     re.M)
+    allocated = re.search(r"^loop4k.img allocated: (\d+) KiB$", log, re.M)
+    loopro = re.findall(r"^loopro.img: ([0-9a-f]{64})$", log, re.M)
+    return [
+        ("loop_devices_made", re.search(r"^loop devices: /dev/loop\d+ of 4096-byte sectors, "
+                                        r"/dev/loop\d+ read-only 1$", log, re.M)),
+        ("device_attach_phy_form", re.search(r"attached xvdd \(/dev/loop\d+, read-write\)", log)),
+        ("device_in_use_refused", re.search(r"xvdf: the block backend refused /dev/loop\d+: "
+                                            r"device /dev/loop\d+ is in use in dom0", log)),
+        ("read_only_device_rw_refused", re.search(r"device /dev/loop\d+ is read-only in dom0: "
+                                                  r"attach it with access=ro", log)),
+        ("device_sector_size", re.search(r"xvdd is 16384 sectors of 4096 bytes, "
+                                         r"discard max [1-9]", chk)),
+        ("device_pattern_read_back", "xvdd pattern read back OK" in chk),
+        ("device_data_on_the_device", loop_written and loop_dev and loop_written[0] == loop_dev[0]),
+        ("device_data_in_its_image", loop_written and loop_img and loop_written[0] == loop_img[0]),
+        ("device_discard_reached_image", "xvdd second half discarded" in chk and hole and
+         hole.group(1) == hole.group(2) and allocated and int(allocated.group(1)) <= 4096 + 64),
+        ("read_only_device", loopro and ("blkcheck: xvde read-only: 1, %s" % loopro[0]) in chk),
+        ("read_only_device_write_refused", "xvde write refused" in chk),
+        ("devices_detached", "xvdd and xvde gone" in chk and "loop devices released" in log),
+    ]
 
 
 def sections_after(log, title, index):
