@@ -60,22 +60,34 @@ class Qmp:
 
 
 class Symbols:
+    """An ELF's functions (nm -S: address, size, name)."""
     def __init__(self, elf):
-        self.addrs, self.names = [], []
+        self.addrs, self.ends, self.names, self.text_end = [], [], [], 1 << 64
         if not elf:
             return
-        out = subprocess.run(["nm", "-n", str(elf)], capture_output=True, text=True)
+        out = subprocess.run(["nm", "-n", "-S", str(elf)], capture_output=True, text=True)
         if out.returncode:
             sys.exit("nm %s failed: %s" % (elf, out.stderr.strip()))
         for line in out.stdout.splitlines():
             a = line.split()
-            if len(a) == 3 and a[1] in "tTwW":
+            if len(a) == 3:  # no size (assembly): up to the next symbol
+                a = [a[0], None] + a[1:]
+            if len(a) == 4 and a[2] in "tTwW":
                 self.addrs.append(int(a[0], 16))
-                self.names.append(a[2])
+                self.ends.append(int(a[0], 16) + int(a[1], 16) if a[1] else None)
+                self.names.append(a[3])
+        # Mica's linker script marks the end of its code (data and boot code lie beyond).
+        self.text_end = next((a for a, n in zip(self.addrs, self.names) if n == "__text_end"),
+                             1 << 64)
 
-    def name(self, addr):
+    def name(self, addr, strict=False):
+        """The function holding addr; with strict, None outside every function."""
         i = bisect.bisect_right(self.addrs, addr) - 1
-        return self.names[i] if i >= 0 else "0x%x" % addr
+        if strict and not KERNEL_HALF <= addr < self.text_end:
+            return None
+        if i >= 0 and (not strict or self.ends[i] is None or addr < self.ends[i]):
+            return self.names[i]
+        return None if strict else "0x%x" % addr
 
 
 def sample(q, stacks):
@@ -136,7 +148,9 @@ def main():
             classes["hypervisor"] += 1
             name = "hv:" + hv.name(rip)
             if chain:
-                chains[" < ".join([hv.name(rip)] + [hv.name(r) for r in chain])] += 1
+                callers = [hv.name(r, strict=True) for r in chain]
+                callers = callers[:callers.index(None)] if None in callers else callers
+                chains[" < ".join([hv.name(rip)] + callers)] += 1
         elif rip >= KERNEL_HALF:
             classes["guest kernel"] += 1
             name = "linux:" + lx.name(rip) if lx.addrs else "linux"
