@@ -56,23 +56,20 @@ static long pv_hypercall_enosys(const pv_u64 args[6])
 /* Table entries: every slot first gets -ENOSYS, then the table's rows override. */
 #define PV_HC_FN_NOSYS(name) pv_hypercall_enosys
 #define PV_HC_FN_IMPL(name) pv_hypercall_thunk_##name
-#define PV_HC_ENTRY_(nr, name, impl, flags, nargs) \
-	[nr] = { PV_HC_FN_##impl(name), #name, nargs, (flags), PV_HC_IMPL_##impl },
-#define PV_HC_IMPL_NOSYS 0
-#define PV_HC_IMPL_IMPL 1
+#define PV_HC_ENTRY_(nr, name, impl, flags, ...) [nr] = { PV_HC_FN_##impl(name), (flags) },
 #define PV_GPTR(type) pv_gva_t
-#define PV_HC0(nr, name, impl, flags) PV_HC_ENTRY_(nr, name, impl, flags, 0)
-#define PV_HC1(nr, name, impl, flags, ...) PV_HC_ENTRY_(nr, name, impl, flags, 1)
-#define PV_HC2(nr, name, impl, flags, ...) PV_HC_ENTRY_(nr, name, impl, flags, 2)
-#define PV_HC3(nr, name, impl, flags, ...) PV_HC_ENTRY_(nr, name, impl, flags, 3)
-#define PV_HC4(nr, name, impl, flags, ...) PV_HC_ENTRY_(nr, name, impl, flags, 4)
-#define PV_HC5(nr, name, impl, flags, ...) PV_HC_ENTRY_(nr, name, impl, flags, 5)
-#define PV_HC6(nr, name, impl, flags, ...) PV_HC_ENTRY_(nr, name, impl, flags, 6)
+#define PV_HC0(nr, name, impl, flags) PV_HC_ENTRY_(nr, name, impl, flags, no args)
+#define PV_HC1 PV_HC_ENTRY_
+#define PV_HC2 PV_HC_ENTRY_
+#define PV_HC3 PV_HC_ENTRY_
+#define PV_HC4 PV_HC_ENTRY_
+#define PV_HC5 PV_HC_ENTRY_
+#define PV_HC6 PV_HC_ENTRY_
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
 static const struct pv_hypercall_desc pv_hypercall_table[PV_NR_HYPERCALLS] = {
-	[0 ... PV_NR_HYPERCALLS - 1] = { pv_hypercall_enosys, 0, 0, 0, 0 },
+	[0 ... PV_NR_HYPERCALLS - 1] = { pv_hypercall_enosys, 0 },
 #include "hypercall_table.def"
 };
 #pragma GCC diagnostic pop
@@ -80,14 +77,10 @@ static const struct pv_hypercall_desc pv_hypercall_table[PV_NR_HYPERCALLS] = {
 #undef PV_HC_ENTRY_
 #undef PV_HC_FN_NOSYS
 #undef PV_HC_FN_IMPL
-#undef PV_HC_IMPL_NOSYS
-#undef PV_HC_IMPL_IMPL
 
 _Static_assert((PV_NR_HYPERCALLS & (PV_NR_HYPERCALLS - 1)) == 0, "a power of two");
 
-static const struct pv_hypercall_desc pv_hypercall_out_of_range = {
-	pv_hypercall_enosys, 0, 0, 0, 0
-};
+static const struct pv_hypercall_desc pv_hypercall_out_of_range = { pv_hypercall_enosys, 0 };
 
 /*
  * The entry for hypercall number nr (all 64 bits of RAX). The mask keeps

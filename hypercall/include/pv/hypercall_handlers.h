@@ -23,11 +23,8 @@
 typedef long (*pv_hypercall_fn)(const pv_u64 args[6]);
 
 struct pv_hypercall_desc {
-	pv_hypercall_fn fn;   /* the handler, or one answering -ENOSYS */
-	const char *name;     /* NULL for numbers the ABI does not assign */
-	pv_u8 nargs;          /* argument registers the hypercall uses */
+	pv_hypercall_fn fn;   /* the handler, or pv_hypercall_enosys */
 	pv_u8 flags;          /* PV_HCF_* */
-	pv_u8 implemented;    /* 0: fn answers -ENOSYS */
 };
 
 #define PV_GPTR(type) pv_gva_t
