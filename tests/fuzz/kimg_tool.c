@@ -83,17 +83,12 @@ static void print_notes(const void *elf, size_t len)
 	printf("  notes %#llx virt_base %#llx paddr_offset %#llx hypercall_page %#llx\n",
 	       (unsigned long long)info->notes, (unsigned long long)info->virt_base,
 	       (unsigned long long)info->paddr_offset, (unsigned long long)info->hypercall_page);
-	printf("  xen_version \"%s\" guest_os \"%s\" guest_version \"%s\" loader \"%s\" pae \"%s\"\n",
-	       info->xen_version, info->guest_os, info->guest_version, info->loader,
-	       info->pae_mode);
+	printf("  xen_version \"%s\" guest_os \"%s\" guest_version \"%s\" loader \"%s\"\n",
+	       info->xen_version, info->guest_os, info->guest_version, info->loader);
 	printf("  features \"%s\" wanted %#x required %#x supported_features %#x\n",
 	       info->features, info->features_wanted, info->features_required,
 	       info->supported_features);
-	printf("  init_p2m %#llx hv_start_low %#llx phys32_entry %#llx l1_mfn_valid %#llx/%#llx\n",
-	       (unsigned long long)info->init_p2m, (unsigned long long)info->hv_start_low,
-	       (unsigned long long)info->phys32_entry,
-	       (unsigned long long)info->l1_mfn_valid_mask,
-	       (unsigned long long)info->l1_mfn_valid_value);
+	printf("  init_p2m %#llx\n", (unsigned long long)info->init_p2m);
 	printf("  suspend_cancel %u mod_start_pfn %u\n", info->suspend_cancel, info->mod_start_pfn);
 	free(info);
 }

@@ -10,9 +10,14 @@
 
 /* How each note type the ABI defines lands in struct xen_elf_info. */
 enum note_kind {
-	OWN, /* decoded by code of its own, or not at all */
+	/*
+	 * Recorded in info->notes only: the notes of 32-bit guests (PAE_MODE,
+	 * BSD_SYMTAB, HV_START_LOW), of PVH (PHYS32_ENTRY), and L1_MFN_VALID,
+	 * which no 64-bit PV builder uses.
+	 */
+	SEEN,
 	NUM, /* a number into a u64 field (size 8) or, at most 32 bits, a u32 one (size 4) */
-	STR, /* a string into a char[size] field */
+	STR, /* a string into a char[size] field (FEATURES is parsed on its own too) */
 };
 
 static const struct note_type {
@@ -29,16 +34,16 @@ static const struct note_type {
 	[XEN_ELFNOTE_GUEST_OS] = { "GUEST_OS", STR, AT(guest_os), XEN_ELF_STR_LEN },
 	[XEN_ELFNOTE_GUEST_VERSION] = { "GUEST_VERSION", STR, AT(guest_version), XEN_ELF_STR_LEN },
 	[XEN_ELFNOTE_LOADER] = { "LOADER", STR, AT(loader), XEN_ELF_STR_LEN },
-	[XEN_ELFNOTE_PAE_MODE] = { "PAE_MODE", STR, AT(pae_mode), XEN_ELF_STR_LEN },
+	[XEN_ELFNOTE_PAE_MODE] = { "PAE_MODE", SEEN, 0, 0 },
 	[XEN_ELFNOTE_FEATURES] = { "FEATURES", STR, AT(features), XEN_ELF_FEATURES_LEN },
-	[XEN_ELFNOTE_BSD_SYMTAB] = { "BSD_SYMTAB", STR, AT(bsd_symtab), XEN_ELF_STR_LEN },
-	[XEN_ELFNOTE_HV_START_LOW] = { "HV_START_LOW", NUM, AT(hv_start_low), 8 },
-	[XEN_ELFNOTE_L1_MFN_VALID] = { "L1_MFN_VALID", OWN, 0, 0 },
+	[XEN_ELFNOTE_BSD_SYMTAB] = { "BSD_SYMTAB", SEEN, 0, 0 },
+	[XEN_ELFNOTE_HV_START_LOW] = { "HV_START_LOW", SEEN, 0, 0 },
+	[XEN_ELFNOTE_L1_MFN_VALID] = { "L1_MFN_VALID", SEEN, 0, 0 },
 	[XEN_ELFNOTE_SUSPEND_CANCEL] = { "SUSPEND_CANCEL", NUM, AT(suspend_cancel), 4 },
 	[XEN_ELFNOTE_INIT_P2M] = { "INIT_P2M", NUM, AT(init_p2m), 8 },
 	[XEN_ELFNOTE_MOD_START_PFN] = { "MOD_START_PFN", NUM, AT(mod_start_pfn), 4 },
 	[XEN_ELFNOTE_SUPPORTED_FEATURES] = { "SUPPORTED_FEATURES", NUM, AT(supported_features), 4 },
-	[XEN_ELFNOTE_PHYS32_ENTRY] = { "PHYS32_ENTRY", NUM, AT(phys32_entry), 8 },
+	[XEN_ELFNOTE_PHYS32_ENTRY] = { "PHYS32_ENTRY", SEEN, 0, 0 },
 };
 
 /* XENFEAT_* names by bit number, as FEATURES spells them (Xen's public/features.h). */
@@ -186,7 +191,7 @@ int xen_notes_decode(const struct xen_notes *n, struct xen_elf_info *info, struc
 		const struct note_type *k = &note_types[t];
 		u64 v;
 
-		if (!n->desc[t] || k->kind == OWN)
+		if (!n->desc[t] || k->kind == SEEN)
 			continue;
 		if (k->kind == STR) {
 			copy_printable((char *)(base + k->offset), k->size, n->desc[t], n->size[t]);
@@ -202,20 +207,6 @@ int xen_notes_decode(const struct xen_notes *n, struct xen_elf_info *info, struc
 		else
 			return kimg_fail(err, -EINVAL, "Xen %s note value %#llx is over 32 bits",
 					 k->name, (unsigned long long)v);
-	}
-	if (n->desc[XEN_ELFNOTE_L1_MFN_VALID]) {
-		const u8 *d = n->desc[XEN_ELFNOTE_L1_MFN_VALID];
-
-		if (n->size[XEN_ELFNOTE_L1_MFN_VALID] == 16) {
-			info->l1_mfn_valid_mask = get_le64(d);
-			info->l1_mfn_valid_value = get_le64(d + 8);
-		} else if (n->size[XEN_ELFNOTE_L1_MFN_VALID] == 8) {
-			info->l1_mfn_valid_mask = get_le32(d);
-			info->l1_mfn_valid_value = get_le32(d + 4);
-		} else {
-			return kimg_fail(err, -EINVAL, "Xen L1_MFN_VALID note has %u bytes, not 16",
-					 n->size[XEN_ELFNOTE_L1_MFN_VALID]);
-		}
 	}
 	if (n->desc[XEN_ELFNOTE_FEATURES]) {
 		ret = parse_features(n->desc[XEN_ELFNOTE_FEATURES], n->size[XEN_ELFNOTE_FEATURES], info,

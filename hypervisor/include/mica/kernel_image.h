@@ -53,7 +53,9 @@ struct xen_elf_segment {
  * ""), and their bit in `notes` is clear: bit n is set when a Xen note of
  * type n was present. String notes are copied up to their first NUL or
  * their descsz, with bytes outside printable ASCII replaced by '?', so
- * they are safe to print.
+ * they are safe to print. The notes of 32-bit and PVH guests (PAE_MODE,
+ * BSD_SYMTAB, HV_START_LOW, PHYS32_ENTRY) and L1_MFN_VALID have only
+ * their bit: no 64-bit PV builder uses them.
  */
 struct xen_elf_info {
 	u64 notes;
@@ -61,10 +63,7 @@ struct xen_elf_info {
 	u64 hypercall_page; /* HYPERCALL_PAGE, if present (kernels <= 6.1.120) */
 	u64 virt_base;      /* VIRT_BASE: maps pseudo-physical 0 */
 	u64 paddr_offset;   /* PADDR_OFFSET */
-	u64 hv_start_low;   /* HV_START_LOW (32-bit guests only) */
 	u64 init_p2m;       /* INIT_P2M: where the builder may map the p2m */
-	u64 phys32_entry;   /* PHYS32_ENTRY (PVH only) */
-	u64 l1_mfn_valid_mask, l1_mfn_valid_value; /* L1_MFN_VALID */
 	u32 suspend_cancel;     /* SUSPEND_CANCEL */
 	u32 mod_start_pfn;      /* MOD_START_PFN */
 	u32 supported_features; /* SUPPORTED_FEATURES (a XENFEAT bitmap) */
@@ -74,8 +73,6 @@ struct xen_elf_info {
 	char guest_os[XEN_ELF_STR_LEN];
 	char guest_version[XEN_ELF_STR_LEN];
 	char loader[XEN_ELF_STR_LEN];
-	char pae_mode[XEN_ELF_STR_LEN];
-	char bsd_symtab[XEN_ELF_STR_LEN];
 	char features[XEN_ELF_FEATURES_LEN];
 
 	/* The layout, from the PT_LOAD headers, sorted by paddr. */
@@ -98,9 +95,9 @@ struct xen_elf_info {
  * A note type seen twice must have the same contents both times. Then:
  * ENTRY must be present and inside a loaded segment; HYPERCALL_PAGE, if
  * present, a page-aligned whole page inside one; XEN_VERSION must start
- * with "xen-3.0"; LOADER must be "generic" or GUEST_OS "linux"; numeric
- * notes must have a descsz of 1, 2, 4 or 8 (L1_MFN_VALID: 16, two u64,
- * or 8, two u32); FEATURES names must be known when required. String
+ * with "xen-3.0"; LOADER must be "generic" or GUEST_OS "linux"; the
+ * numeric notes decoded must have a descsz of 1, 2, 4 or 8; FEATURES
+ * names must be known when required. String
  * notes longer than their field are cut. VIRT_BASE and PADDR_OFFSET
  * default to 0 when absent, and every p_paddr must be >= PADDR_OFFSET.
  *
