@@ -110,19 +110,25 @@ static void free_block(mfn_t idx, unsigned int order)
 	list_push(idx, order);
 }
 
+/* Entries [start, end) of table: nobody's, unlinked, counts 0, with only flags set. */
+static void reset_frames(struct frame *table, mfn_t start, mfn_t end, u8 flags)
+{
+	for (mfn_t i = start; i < end; i++)
+		table[i] = (struct frame){
+			.owner = FRAME_OWNER_NONE,
+			.flags = flags,
+			.next = FRAME_NIL,
+			.prev = FRAME_NIL,
+		};
+}
+
 void frame_table_init(struct frame *table, mfn_t nr_frames)
 {
 	if (nr_frames > FRAME_NIL) {
 		frame_bug("frame table larger than 2^32 - 1 frames");
 		nr_frames = FRAME_NIL;
 	}
-	for (mfn_t i = 0; i < nr_frames; i++)
-		table[i] = (struct frame){
-			.owner = FRAME_OWNER_NONE,
-			.flags = FRAME_F_RESERVED,
-			.next = FRAME_NIL,
-			.prev = FRAME_NIL,
-		};
+	reset_frames(table, 0, nr_frames, FRAME_F_RESERVED);
 	spin_lock(&heap.lock);
 	frame_table = table;
 	frame_table_size = nr_frames;
@@ -162,13 +168,7 @@ void frames_add_free(mfn_t start, mfn_t count)
 	if (!claim_range(start, count,
 			 "frames_add_free: range outside the table or already handed in"))
 		return;
-	for (i = start; i < end; i++)
-		frame_table[i] = (struct frame){
-			.owner = FRAME_OWNER_NONE,
-			.flags = FRAME_F_RAM,
-			.next = FRAME_NIL,
-			.prev = FRAME_NIL,
-		};
+	reset_frames(frame_table, start, end, FRAME_F_RAM);
 	for (i = start; i < end;) {
 		unsigned int order = 0;
 

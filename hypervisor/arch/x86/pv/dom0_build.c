@@ -80,8 +80,7 @@ static struct builder {
 	struct dom0_layout_req req;
 	struct dom0_layout lay;
 	struct run *runs;
-	unsigned int nr_runs;
-	unsigned int nr_blocks;
+	unsigned int nr_runs;         /* one per block allocated: runs are never merged */
 	u64 nr_pages;
 	const struct boot_module *initrd;
 	struct kimg_err err;
@@ -384,7 +383,6 @@ static int allocate_memory(void)
 		b.runs[b.nr_runs++] = (struct run){ 0, frame_to_mfn(f), 1ULL << order };
 		got += 1ULL << order;
 	}
-	b.nr_blocks = b.nr_runs;
 	sort_blocks();
 	for (unsigned int r = 0; r < b.nr_runs; r++) {
 		b.runs[r].pfn = pfn;
@@ -544,7 +542,7 @@ static void print_summary(const struct boot_info *bi, u64 t0)
 		e->guest_os, sp, e->guest_version, e->xen_version);
 	pr_info("dom0: entry %#lx, VIRT_BASE %#lx, %s", e->entry, vb, hypercalls);
 	pr_info("dom0: memory: %lu MiB (%lu pages) in %u blocks; the hypervisor keeps %lu MiB; "
-		"%u vCPU%s", b.nr_pages >> 8, b.nr_pages, b.nr_blocks, frames_free() >> 8,
+		"%u vCPU%s", b.nr_pages >> 8, b.nr_pages, b.nr_runs, frames_free() >> 8,
 		b.d->max_vcpus, b.d->max_vcpus == 1 ? "" : "s");
 	pr_info("dom0: layout: kernel %#lx-%#lx, start_info %#lx, page tables %#lx "
 		"(%lu frames), stack %#lx, mapped to %#lx", vb + l->kern_pfn * PAGE_SIZE,
