@@ -199,12 +199,17 @@ static u64 *table(const struct dom0_mem *m, u64 pfn)
 	return m->page(m->ctx, pfn);
 }
 
-/* Maps tree t; l4_pfn is the L4 it hangs off; pages in [ro_start, ro_end) are mapped read-only. */
+/*
+ * Clears the tables of tree t, then maps it; l4_pfn is the L4 it hangs
+ * off; pages in [ro_start, ro_end) are mapped read-only.
+ */
 static void map_tree(const struct dom0_pt_tree *t, u64 l4_pfn, u64 ro_start, u64 ro_end,
 		     const struct dom0_mem *m)
 {
 	u64 *l1 = NULL;
 
+	for (u64 i = 0; i < t->total; i++)
+		memset(table(m, t->pfn + i), 0, PAGE_4K);
 	for (u64 i = 0; i < t->pages; i++) {
 		u64 va = t->va + i * PAGE_4K, pfn = t->map_pfn + i;
 
@@ -226,13 +231,8 @@ void dom0_write_page_tables(const struct dom0_layout *l, const struct dom0_mem *
 {
 	u64 ro_start = l->boot.pfn, ro_end = l->boot.pfn + l->boot.total;
 
-	for (u64 i = 0; i < l->boot.total; i++)
-		memset(table(m, l->boot.pfn + i), 0, PAGE_4K);
-	for (u64 i = 0; i < l->p2m_map.total; i++)
-		memset(table(m, l->p2m_map.pfn + i), 0, PAGE_4K);
 	map_tree(&l->boot, l->boot.pfn, ro_start, ro_end, m);
-	if (l->p2m_map.total)
-		map_tree(&l->p2m_map, l->boot.pfn, ro_start, ro_end, m);
+	map_tree(&l->p2m_map, l->boot.pfn, ro_start, ro_end, m); /* empty without INIT_P2M */
 }
 
 u64 dom0_mem_pages(u64 requested, u64 avail, u64 allocatable, bool *clamped)
