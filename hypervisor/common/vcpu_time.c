@@ -543,10 +543,8 @@ int vcpu_time_domain_init(struct domain *d)
 	now = guest_system_time();
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu_timers *vt = &all[i];
-		struct vcpu *v = d->vcpus[i];
+		struct vcpu *v = d->vcpus[i]; /* all exist: domain_create made them first */
 
-		if (!v)
-			continue;
 		vt->v = v;
 		timer_init(&vt->singleshot, singleshot_fn, vt, v->processor);
 		timer_init(&vt->periodic, periodic_fn, vt, v->processor);
@@ -565,23 +563,20 @@ int vcpu_time_domain_init(struct domain *d)
 
 void vcpu_time_domain_destroy(struct domain *d)
 {
+	/* NULL if domain_create failed before vcpu_time_domain_init, which gives each vCPU one. */
 	struct vcpu_timers *all = d->vcpus[0] ? d->vcpus[0]->timer_priv : NULL;
 
 	if (!all)
 		return;
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
-		struct vcpu *v = d->vcpus[i];
-		u64 flags;
+		u64 flags = spin_lock_irqsave(&all[i].lock);
 
-		if (!v || !v->timer_priv)
-			continue;
-		flags = spin_lock_irqsave(&all[i].lock);
 		all[i].singleshot_armed = false;
 		all[i].periodic_running = false;
 		stop_timer(&all[i].singleshot);
 		stop_timer(&all[i].periodic);
 		spin_unlock_irqrestore(&all[i].lock, flags);
-		v->timer_priv = NULL;
+		d->vcpus[i]->timer_priv = NULL;
 	}
 	hv_free(all, d->max_vcpus * sizeof(*all));
 }
