@@ -173,23 +173,13 @@ int memmap_reserve(struct memmap *m, paddr_t start, paddr_t end, u32 type)
 	return 0;
 }
 
-/* Checks and normalizes memmap_alloc's arguments; false if they are unusable. */
-static bool alloc_args(u64 size, u64 *align, paddr_t *limit)
-{
-	if (!size || !IS_ALIGNED(size, PAGE_SIZE) || size >= MEMMAP_ADDR_LIMIT)
-		return false;
-	if (*align < PAGE_SIZE)
-		*align = PAGE_SIZE;
-	if ((*align & (*align - 1)) || *align >= MEMMAP_ADDR_LIMIT)
-		return false;
-	if (!*limit || *limit > MEMMAP_ADDR_LIMIT)
-		*limit = MEMMAP_ADDR_LIMIT;
-	return true;
-}
-
 paddr_t memmap_alloc(struct memmap *m, u64 size, u64 align, paddr_t limit)
 {
-	if (!alloc_args(size, &align, &limit))
+	align = MAX(align, PAGE_SIZE);
+	if (!limit || limit > MEMMAP_ADDR_LIMIT)
+		limit = MEMMAP_ADDR_LIMIT;
+	if (!size || !IS_ALIGNED(size, PAGE_SIZE) || size >= MEMMAP_ADDR_LIMIT ||
+	    (align & (align - 1)) || align >= MEMMAP_ADDR_LIMIT)
 		return 0;
 	for (unsigned int i = m->nr; i-- > 0;) {
 		const struct mem_region *r = &m->regions[i];
