@@ -150,17 +150,6 @@ u64 guest_time_to_boot_ns(u64 guest_ns)
 	return ahead > ~0ULL - boot_now ? ~0ULL : boot_now + ahead;
 }
 
-static bool tsc_invariant(void)
-{
-	u32 max, b, c, d;
-
-	cpuid(0x80000000, &max, &b, &c, &d);
-	if (max < 0x80000007)
-		return false;
-	cpuid(0x80000007, &max, &b, &c, &d);
-	return d & (1u << 8);
-}
-
 u64 unix_seconds(unsigned int year, unsigned int month, unsigned int day,
 		 unsigned int hour, unsigned int min, unsigned int sec)
 {
@@ -182,7 +171,8 @@ void vcpu_time_boot_init(void)
 
 	clk.tsc_base = t0 + (t1 - t0) / 2;
 	clk.ns_base = ns;
-	clk.flags = tsc_invariant() ? XEN_PVCLOCK_TSC_STABLE_BIT : 0;
+	/* CPUID 0x80000007 EDX bit 8: the TSC is invariant. */
+	clk.flags = cpu_has(0x80000007, CPUID_EDX, 8) ? XEN_PVCLOCK_TSC_STABLE_BIT : 0;
 	pvclock_scale_for(tsc_hz, &clk.mul, &clk.shift);
 
 	rtc = arch_rtc_read_seconds();
