@@ -16,12 +16,9 @@ static unsigned int order_for(size_t size)
 void *hv_zalloc(size_t size)
 {
 	unsigned int order = order_for(size);
-	struct frame *f;
+	struct frame *f = alloc_frames(order, FRAME_OWNER_HV); /* NULL for too large an order */
 	void *p;
 
-	if (order > FRAME_MAX_ORDER)
-		return NULL;
-	f = alloc_frames(order, FRAME_OWNER_HV);
 	if (!f)
 		return NULL;
 	p = __va(frame_to_mfn(f) << PAGE_SHIFT);

@@ -33,6 +33,7 @@
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/frame.h>
+#include <mica/heap.h>
 #include <mica/kernel_image.h>
 #include <mica/lib.h>
 #include <mica/memory.h>
@@ -54,7 +55,6 @@
 /* Pages the builder may still allocate after sizing dom0 (objects, tables of the scratch window). */
 #define BUILD_SLACK_PAGES 1024
 #define MAX_RUNS 2048
-#define RUNS_ORDER 4 /* 64 KiB */
 
 #define XEN_MAGIC "xen-3.0-x86_64"
 #define DOM0_RFLAGS 0x202
@@ -64,7 +64,6 @@ struct run {
 	u64 pfn, mfn, count;
 };
 
-_Static_assert(MAX_RUNS * sizeof(struct run) <= (PAGE_SIZE << RUNS_ORDER), "runs array");
 
 /* The builder's state: boot CPU only, once. */
 static struct builder {
@@ -587,7 +586,6 @@ static unsigned int pick_vcpus(unsigned int vcpus)
 
 static int build(const struct boot_info *bi, u64 mem, unsigned int vcpus)
 {
-	struct frame *runs;
 	struct vcpu *v;
 	int rc;
 
@@ -609,12 +607,11 @@ static int build(const struct boot_info *bi, u64 mem, unsigned int vcpus)
 		pr_err("dom0: no memory to create the domain; give the machine more RAM");
 		return -ENOMEM;
 	}
-	runs = alloc_frames(RUNS_ORDER, FRAME_OWNER_HV);
-	if (!runs) {
+	b.runs = hv_zalloc(MAX_RUNS * sizeof(*b.runs)); /* 48 KiB */
+	if (!b.runs) {
 		pr_err("dom0: no memory for the builder; give the machine more RAM");
 		return -ENOMEM;
 	}
-	b.runs = __va(frame_to_mfn(runs) << PAGE_SHIFT);
 	rc = size_dom0(bi, mem);
 	if (!rc)
 		rc = plan_layout();
@@ -652,8 +649,7 @@ int dom0_construct(const struct boot_info *bi, u64 mem, unsigned int vcpus)
 	rc = build(bi, mem, vcpus);
 	/* A failed build halts the machine (setup.c): its domain is left as it is. */
 	scratch_free();
-	if (b.runs)
-		free_frames(mfn_to_frame(__pa(b.runs) >> PAGE_SHIFT), RUNS_ORDER);
+	hv_free(b.runs, MAX_RUNS * sizeof(*b.runs));
 	b.runs = NULL;
 	if (rc)
 		return rc;
