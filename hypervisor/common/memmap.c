@@ -32,13 +32,6 @@ static const struct type_info *type_info(u32 type)
 	return NULL;
 }
 
-static unsigned int type_rank(u32 type)
-{
-	const struct type_info *t = type_info(type);
-
-	return t ? t->rank : type_info(MEM_RESERVED)->rank;
-}
-
 static paddr_t region_end(const struct mem_region *r)
 {
 	return r->base + r->size;
@@ -111,10 +104,14 @@ void memmap_init(struct memmap *m, const struct mem_region *src, unsigned int n)
 			if (start > x) {
 				next = MIN(next, start);
 			} else if (end > x) {
+				const struct type_info *t = type_info(src[i].type);
+
+				if (!t)
+					t = type_info(MEM_RESERVED);
 				next = MIN(next, end);
-				if (!covered || type_rank(src[i].type) > rank) {
-					rank = type_rank(src[i].type);
-					type = type_info(src[i].type) ? src[i].type : MEM_RESERVED;
+				if (!covered || t->rank > rank) {
+					rank = t->rank;
+					type = t->type;
 					covered = true;
 				}
 			}

@@ -209,12 +209,6 @@ static void reset_state(struct lzma2_dec *d)
 	d->rep0 = d->rep1 = d->rep2 = d->rep3 = 0;
 }
 
-/* Next state after a literal: 0-3 -> 0, 4-9 -> state - 3, 10-11 -> state - 6. */
-static inline u32 state_after_literal(u32 s)
-{
-	return s < 4 ? 0 : s < 10 ? s - 3 : s - 6;
-}
-
 /*
  * Decodes one LZMA chunk: in[0..in_len) (range coder init included) into
  * out[pos..end), the dictionary starting at out[dict_start].
@@ -266,7 +260,8 @@ static int lzma_chunk(struct lzma2_dec *d, u32 dict_size, const u8 *in, size_t i
 			while (sym < 0x100)
 				sym = (sym << 1) | rc_bit(&rc, &lit[sym]);
 			out[pos++] = (u8)sym;
-			state = state_after_literal(state);
+			/* The state after a literal: 0-3 -> 0, 4-9 -> state - 3, 10-11 -> state - 6. */
+			state = state < 4 ? 0 : state < 10 ? state - 3 : state - 6;
 			continue;
 		}
 
