@@ -66,12 +66,11 @@ static long call(const struct pv_hypercall_desc *hc, const u64 args[6])
 void hypercall_dispatch(struct cpu_regs *regs)
 {
 	struct multicall_state *mc = &mc_state[this_cpu()->cpu];
-	const struct pv_hypercall_desc *hc = pv_hypercall_lookup(regs->rax);
 	const u64 args[6] = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8, regs->r9 };
 	long ret;
 
 	mc->continued = false;
-	ret = call(hc, args);
+	ret = call(pv_hypercall_lookup(regs->rax), args);
 	/* A continuation moved RIP back and keeps RAX = the number. */
 	if (!mc->continued)
 		regs->rax = (u64)ret;

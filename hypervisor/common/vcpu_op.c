@@ -115,8 +115,7 @@ void vcpu_info_release(struct vcpu *v)
 long do_vcpu_op(pv_s32 cmd, pv_u32 vcpuid, pv_gva_t arg)
 {
 	struct vcpu *self = current_vcpu();
-	struct domain *d = self->domain;
-	struct vcpu *v = domain_vcpu(d, vcpuid);
+	struct vcpu *v = domain_vcpu(self->domain, vcpuid);
 
 	if (!v)
 		return -ENOENT;

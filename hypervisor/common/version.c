@@ -34,8 +34,6 @@ static long copy_string_out(pv_gva_t arg, const char *s, size_t field)
 
 long do_xen_version(pv_s32 cmd, pv_gva_t arg)
 {
-	struct domain *d = current_vcpu()->domain;
-
 	switch (cmd) {
 	case XENVER_version:
 		return XEN_ABI_VERSION;
@@ -69,7 +67,7 @@ long do_xen_version(pv_s32 cmd, pv_gva_t arg)
 			return -EFAULT;
 		if (fi.submap_idx != 0)
 			return -EINVAL; /* as Xen: no such submap */
-		fi.submap = feature_submap(d);
+		fi.submap = feature_submap(current_vcpu()->domain);
 		return copy_to_guest(arg, &fi, sizeof(fi)) ? -EFAULT : 0;
 	}
 	case XENVER_pagesize:

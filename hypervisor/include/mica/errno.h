@@ -8,10 +8,8 @@
 #define EPERM 1
 #define ENOENT 2
 #define ESRCH 3
-#define EINTR 4
 #define EIO 5
 #define E2BIG 7
-#define EBADF 9
 #define EAGAIN 11
 #define ENOMEM 12
 #define EACCES 13
@@ -21,7 +19,6 @@
 #define ENODEV 19
 #define EINVAL 22
 #define ENOSPC 28
-#define ERANGE 34
 #define ENOSYS 38
 #define ENODATA 61
 #define ETIME 62
