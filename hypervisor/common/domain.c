@@ -110,7 +110,7 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 	v->domain = d;
 	v->pause_flags = VPF_DOWN;
 	v->arch.kernel_mode = true;
-	if (id < LEGACY_VCPU_INFOS) {
+	if (id < XEN_LEGACY_MAX_VCPUS) {
 		v->vcpu_info = &d->shared_info->vcpu_info[id];
 		v->vcpu_info->evtchn_upcall_mask = 1;
 	}

@@ -25,7 +25,7 @@ static long vcpu_initialise(struct vcpu *v, pv_gva_t arg)
 	long rc;
 
 	/* Beyond shared_info's slots a vCPU has no vcpu_info until it registers one. */
-	if (v->id >= LEGACY_VCPU_INFOS && !READ_ONCE(v->vcpu_info_mfn))
+	if (v->id >= XEN_LEGACY_MAX_VCPUS && !READ_ONCE(v->vcpu_info_mfn))
 		return -EINVAL;
 	ctx = hv_zalloc(sizeof(*ctx));
 	if (!ctx)

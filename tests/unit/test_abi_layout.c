@@ -25,8 +25,9 @@
 #include "../../hypercall/include/pv/cpuid.h"
 #include "../../hypercall/include/pv/domctl.h"
 #include "../../hypercall/include/pv/elfnote.h"
-#include "../../hypercall/include/pv/errno.h"
+#include "../../hypercall/libpv/include/pv/errno.h"
 #include "../../hypercall/include/pv/event_channel.h"
+#include "../../hypercall/libpv/include/pv/event_channel_fifo.h"
 #include "../../hypercall/include/pv/grant_table.h"
 #include "../../hypercall/include/pv/hypercall_dispatch.h"
 #include "../../hypercall/libpv/include/pv/hypercall_guest.h"
@@ -483,6 +484,7 @@ static void dispatch_array(void)
 	CHECK(pv_hypercall_lookup((1ULL << 32) | PV_HC_memory_op) == &pv_hypercall_out_of_range);
 	CHECK(pv_hypercall_lookup(~0ULL) == &pv_hypercall_out_of_range);
 	CHECK_EQ(pv_hypercall_out_of_range.fn(args), -XEN_ENOSYS);
+	CHECK_EQ(PV_HC_ENOSYS, XEN_ENOSYS);
 }
 
 /*
@@ -753,7 +755,7 @@ static const char all_impl_program[] =
 	"\tint bad = 0;\n"
 	"\tfor (pv_u64 nr = 0; nr < PV_NR_HYPERCALLS; nr++) {\n"
 	"\t\tconst struct pv_hypercall_desc *d = pv_hypercall_lookup(nr);\n"
-	"\t\tif (!names[nr]) { bad |= d->fn(a) != -XEN_ENOSYS; continue; }\n"
+	"\t\tif (!names[nr]) { bad |= d->fn(a) != -PV_HC_ENOSYS; continue; }\n"
 	"\t\tseen_nr = ~0ULL;\n"
 	"\t\tif (d->fn(a) != (long)nr || seen_nr != nr) {\n"
 	"\t\t\tprintf(\"%s (%llu) did not reach its handler\\n\", names[nr],\n"

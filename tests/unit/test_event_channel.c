@@ -205,7 +205,7 @@ static struct domain *make_domain(domid_t id, bool privileged, unsigned int nr_v
 		v->id = i;
 		v->domain = d;
 		v->processor = i % 2;
-		if (i < LEGACY_VCPU_INFOS)
+		if (i < XEN_LEGACY_MAX_VCPUS)
 			v->vcpu_info = &d->shared_info->vcpu_info[i];
 		d->vcpus[i] = v;
 	}
@@ -810,7 +810,7 @@ CASE(hostile_arguments)
 {
 	struct evtchn_status st;
 	struct evtchn_bind_pirq pirq = { .pirq = 1 };
-	struct evtchn_init_control ic = { 0 };
+	u64 ic[3] = { 0 }; /* the size of init_control, the largest FIFO argument */
 
 	CHECK_EQ(do_event_channel_op(EVTCHNOP_send, BAD_GVA), -EFAULT);
 	CHECK_EQ(do_event_channel_op(EVTCHNOP_alloc_unbound, BAD_GVA), -EFAULT);
@@ -880,7 +880,7 @@ CASE(vcpus_beyond_shared_info)
 
 	for (unsigned int i = 0; i < 40; i++) {
 		REQUIRE(big->vcpus[i]->vcpu_info);
-		CHECK_EQ(big->vcpus[i]->vcpu_info->evtchn_upcall_mask, i >= LEGACY_VCPU_INFOS);
+		CHECK_EQ(big->vcpus[i]->vcpu_info->evtchn_upcall_mask, i >= XEN_LEGACY_MAX_VCPUS);
 	}
 	as(big, 0);
 	CHECK_EQ(bind_ipi(35, &p), 0);

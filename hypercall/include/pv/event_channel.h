@@ -20,7 +20,7 @@
 #define EVTCHNOP_bind_vcpu 8
 #define EVTCHNOP_unmask 9
 #define EVTCHNOP_reset 10
-#define EVTCHNOP_init_control 11   /* FIFO ABI: any error makes Linux use 2-level */
+#define EVTCHNOP_init_control 11   /* FIFO ABI (layouts in libpv): any error makes Linux use 2-level */
 #define EVTCHNOP_expand_array 12   /* FIFO ABI */
 #define EVTCHNOP_set_priority 13   /* FIFO ABI; Linux ignores errors */
 
@@ -131,27 +131,6 @@ struct evtchn_reset {
 	domid_t dom;
 };
 PV_CHECK_SIZE(struct evtchn_reset, 2);
-
-struct evtchn_init_control {
-	pv_u64 control_gfn;
-	pv_u32 offset;
-	pv_u32 vcpu;
-	pv_u8 link_bits;           /* OUT */
-	pv_u8 _pad[7];
-};
-PV_CHECK_SIZE(struct evtchn_init_control, 24);
-PV_CHECK_OFFSET(struct evtchn_init_control, link_bits, 16);
-
-struct evtchn_expand_array {
-	pv_u64 array_gfn;
-};
-PV_CHECK_SIZE(struct evtchn_expand_array, 8);
-
-struct evtchn_set_priority {
-	evtchn_port_t port;
-	pv_u32 priority;
-};
-PV_CHECK_SIZE(struct evtchn_set_priority, 8);
 
 /*
  * Virtual interrupts. Per-vCPU: TIMER, DEBUG, XENOPROF, XENPMU. The others

@@ -10,20 +10,21 @@
  *
  *   const struct pv_hypercall_desc *hc = pv_hypercall_lookup(regs->rax);
  *   if ((hc->flags & PV_HCF_DOM0) && !current_domain_is_privileged)
- *           result = -XEN_EPERM;
+ *           result = -EPERM;
  *   else
  *           result = hc->fn((const pv_u64[6]){ rdi, rsi, rdx, r10, r8, r9 });
  */
 #ifndef PV_HYPERCALL_DISPATCH_H
 #define PV_HYPERCALL_DISPATCH_H
 
-#include "errno.h"
 #include "hypercall_handlers.h"
+
+#define PV_HC_ENOSYS 38 /* Xen's ENOSYS; the guests' XEN_E* are in libpv's pv/errno.h */
 
 static long pv_hypercall_enosys(const pv_u64 args[6])
 {
 	(void)args;
-	return -XEN_ENOSYS;
+	return -PV_HC_ENOSYS;
 }
 
 /* Thunks, for implemented hypercalls only: no reference to a missing do_<name>. */

@@ -31,6 +31,7 @@
 #include <pv/console_io.h>
 #include <pv/errno.h>
 #include <pv/event_channel.h>
+#include <pv/event_channel_fifo.h>
 #include <pv/grant_table.h>
 #include <pv/hypercall_guest.h>
 #include <pv/mm.h>

@@ -16,7 +16,6 @@
 #include <pv/xen.h> /* domid_t, the special DOMID_* ids, shared_info and vcpu_info */
 
 #define MAX_VCPUS_PER_DOMAIN 64
-#define LEGACY_VCPU_INFOS 32 /* vcpu_info slots inside shared_info */
 
 struct domain;
 struct evtchn_domain;  /* common/event_channel.c */
