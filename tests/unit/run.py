@@ -40,7 +40,7 @@ TEST_DIR = os.path.join("tests", "unit")
 OUT = os.path.join("build", "unit")
 TIMEOUT = 300  # seconds per test binary
 LINE_BUDGET = 15000  # DESIGN.md's budget for the ring-0 code
-LINE_CEILING = 15104  # lower it as code goes; never raise it (see the docstring)
+LINE_CEILING = 15062  # lower it as code goes; never raise it (see the docstring)
 
 RENAMED = ["memset", "memcpy", "memmove", "memcmp", "strlen", "strnlen", "strcmp",
            "strncmp", "strchr", "strlcpy", "vsnprintf", "snprintf"]
