@@ -23,7 +23,13 @@
  * a context switch away from one of them, that was under way when they
  * stopped has ended, so their time state and vcpu_info can go, and their
  * page-table roots and GDT frames are dropped (the CPU that last ran a
- * vCPU has loaded another root since).
+ * vCPU has loaded another root since). The same pass is what lets the
+ * later stages free what a domain reference does not keep (the grant
+ * table, the memory, shared_info): hypercalls run with interrupts off
+ * and softirqs run only on the way back to a guest, so every hypercall
+ * that found d with domain_get before is_dying (a grant map or copy, a
+ * memory_op, an mmu_update on d) has returned, and dropped its
+ * reference, once the pass is done. Keep it ahead of UNTYPE.
  *
  * UNTYPE, FREE. Two passes over d's page list (mica/memory.h), each
  * going on from d->destroy_cursor, FRAME_BATCH frames per call at most:
@@ -37,6 +43,9 @@
  * calls.
  *
  * TABLES. d's grant table frames and its shared_info frame are freed.
+ * What may still reach the table then is only a mapping of one of d's
+ * grants (a maptrack record, with its pin): grant_table_destroy waits
+ * for the last pin to go, under the table lock.
  *
  * DEAD. d leaves the domain table (its id is free again), dom0 gets
  * VIRQ_DOM_EXC, and the table's reference is dropped: the struct, its
@@ -153,11 +162,10 @@ static void page_list_rewind(struct domain *d, enum destroy_stage stage)
 
 static int release_shared_info(struct domain *d)
 {
-	struct frame *f;
+	struct frame *f = mfn_to_frame(d->shared_info_mfn);
 
 	if (!d->shared_info)
 		return 0;
-	f = mfn_to_frame(d->shared_info_mfn);
 	if (pv_page_release(f))
 		return -EBUSY;
 	free_frames(f, 0);

@@ -71,6 +71,17 @@
  * everything in place. Taking a general reference (arch_gnttab_get_page)
  * is lock-free and is done under the lock.
  *
+ * Lifetime. A domain reference keeps the struct domain, not its table:
+ * domain_destroy frees the table (grant_table_destroy) while others may
+ * still hold references. Two rules make that safe. An operation that
+ * found the granter with domain_get (map, copy, setup_table, query_size)
+ * holds it only within one hypercall, and destruction passes a
+ * cpus_quiesce after is_dying (which domain_get refuses) and before the
+ * table goes: every CPU has left the hypercall it was in. A reference
+ * kept across hypercalls (a maptrack record's) comes with a pin, and the
+ * table goes only once nr_pinned, read under the table lock, is 0; so
+ * the unpin that ended the last use has also left the lock.
+ *
  * Batches. map, unmap and copy handle at most GNTTAB_BATCH operations per
  * call, and fewer when other work is pending, then continue the hypercall
  * with the rest; unmap flushes TLBs once per chunk of UNMAP_CHUNK before it
@@ -162,8 +173,10 @@ static struct gnttab_maptrack *mt_of(const struct grant_table *gt, u32 handle)
 /*
  * The domain named by dom, whose table cur may look at or set up (itself,
  * or any for a privileged cur): GNTST_okay with *d referenced, or the
- * status. Every live domain has a table: domain_create makes it, and
- * domain_destroy frees it only once domain_get no longer finds the domain.
+ * status. The reference alone does not keep d's table: domain_destroy
+ * frees it once no pin is left, after a cpus_quiesce that follows
+ * is_dying, so a table found here stays until this hypercall returns
+ * (see "Lifetime" above).
  */
 static s16 lookup_table(struct domain *cur, domid_t dom, struct domain **d)
 {
@@ -481,8 +494,16 @@ int grant_table_destroy(struct domain *d)
 
 	if (!gt)
 		return 0;
-	if (READ_ONCE(gt->nr_pinned) || READ_ONCE(gt->mt_used))
-		return -EBUSY;
+	/*
+	 * Under the lock, not a bare read: an unpin lowers nr_pinned before
+	 * it settles the entry's flags and lets go of the lock, so a count of
+	 * 0 seen without the lock may still have a CPU inside the table.
+	 */
+	spin_lock(&gt->lock);
+	rc = gt->nr_pinned || gt->mt_used ? -EBUSY : 0;
+	spin_unlock(&gt->lock);
+	if (rc)
+		return rc;
 	for (unsigned int i = 0; i < gt->nr_frames; i++) {
 		if (gt->frame_mfn[i] == FRAME_GONE)
 			continue;
@@ -742,7 +763,6 @@ static long setup_table(struct domain *cur, pv_gva_t arg, u32 count)
 {
 	struct gnttab_setup_table op;
 	u64 mfns[GNTTAB_MAX_FRAMES_LIMIT];
-	struct grant_table *gt;
 	struct domain *d;
 
 	if (count != 1)
@@ -752,13 +772,12 @@ static long setup_table(struct domain *cur, pv_gva_t arg, u32 count)
 		return -EFAULT;
 	op.status = lookup_table(cur, op.dom, &d);
 	if (op.status == GNTST_okay) {
-		gt = d->grant;
-		spin_lock(&gt->lock);
-		if (op.nr_frames > gt->max_frames || grow_table(d, gt, op.nr_frames))
+		spin_lock(&d->grant->lock);
+		if (op.nr_frames > d->grant->max_frames || grow_table(d, d->grant, op.nr_frames))
 			op.status = GNTST_general_error;
 		else
-			memcpy(mfns, gt->frame_mfn, op.nr_frames * sizeof(u64));
-		spin_unlock(&gt->lock);
+			memcpy(mfns, d->grant->frame_mfn, op.nr_frames * sizeof(u64));
+		spin_unlock(&d->grant->lock);
 		/* A list the guest cannot take is its problem: the status says so, the call succeeds. */
 		for (u32 i = 0; op.status == GNTST_okay && i < op.nr_frames; i++)
 			if (copy_to_guest(op.frame_list + i * sizeof(u64), &mfns[i], sizeof(u64)))

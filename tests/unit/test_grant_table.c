@@ -9,7 +9,9 @@
  */
 /* unit-sources: hypervisor/common/grant_table.c hypervisor/common/lib/string.c */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -53,6 +55,8 @@ static u64 cont_args[3];
 static int conts;
 static u16 *watch_flags;           /* an entry's flags, sampled at every flush */
 static u16 watched_at_flush;
+static struct domain *gate_dom;    /* the next get_page on its frames stops at the gate */
+static bool gate_inside, gate_open;
 
 struct vcpu *current_vcpu(void)
 {
@@ -170,6 +174,13 @@ bool arch_gnttab_get_page(const struct domain *d, u64 mfn)
 {
 	struct fake_frame *f = ff(mfn);
 
+	/* Called under d's table lock by a pin: there it stands for a CPU inside the table. */
+	if (d == __atomic_load_n(&gate_dom, __ATOMIC_SEQ_CST) &&
+	    __atomic_exchange_n(&gate_dom, NULL, __ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&gate_inside, true, __ATOMIC_SEQ_CST);
+		while (!__atomic_load_n(&gate_open, __ATOMIC_SEQ_CST))
+			sched_yield();
+	}
 	if (!f || f->owner != d->id || __atomic_load_n(&f->count, __ATOMIC_SEQ_CST) <= 0)
 		return false;
 	__atomic_fetch_add(&f->count, 1, __ATOMIC_SEQ_CST);
@@ -319,6 +330,8 @@ static void setup(void)
 	flushes = conts = 0;
 	preempt = false;
 	watch_flags = NULL;
+	gate_dom = NULL;
+	gate_inside = gate_open = false;
 	dom0 = make_domain(0, true);
 	domu = make_domain(1, false);
 	dom2 = make_domain(2, false);
@@ -1113,6 +1126,72 @@ CASE(two_cpus_one_grant)
 	CHECK_EQ(frames[m].wcount, 0);
 }
 
+/* ---- destruction against a CPU inside the table ---- */
+
+struct destroyer {
+	struct domain *d;
+	int rc;
+	bool done;
+};
+
+static void *destroy_table(void *arg)
+{
+	struct destroyer *ds = arg;
+
+	ds->rc = grant_table_destroy(ds->d);
+	__atomic_store_n(&ds->done, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void *copy_from_dom2(void *arg)
+{
+	s16 *status = arg;
+
+	cur = domu->vcpus[0];
+	*status = copy(100, dom2->id, 0, data_mfn(domu, 2), DOMID_SELF, 0, 8, GNTCOPY_source_gref);
+	return NULL;
+}
+
+/*
+ * A dying granter's table may go while another CPU still works in it
+ * with no pin counted (a copy taking its first pin; an unpin that has
+ * lowered the count but not yet settled the flags and unlocked): destroy
+ * must wait for that CPU to leave the table lock, then see its pin.
+ */
+CASE(destroy_waits_for_a_cpu_in_the_table)
+{
+	u64 m = data_mfn(dom2, 0);
+	struct destroyer ds = { .d = dom2 };
+	pthread_t tc, td;
+	s16 status = 99;
+
+	memset(frames[m].data, 0x5a, 8);
+	grant(dom2, 100, domu->id, m, GTF_permit_access | GTF_readonly);
+	gate_dom = dom2;
+	REQUIRE_EQ(pthread_create(&tc, NULL, copy_from_dom2, &status), 0);
+	for (int i = 0; i < 5000 && !__atomic_load_n(&gate_inside, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	REQUIRE(__atomic_load_n(&gate_inside, __ATOMIC_SEQ_CST));
+	REQUIRE_EQ(pthread_create(&td, NULL, destroy_table, &ds), 0);
+	for (int i = 0; i < 200 && !__atomic_load_n(&ds.done, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	if (!CHECK_MSG(!__atomic_load_n(&ds.done, __ATOMIC_SEQ_CST),
+		       "d2's table was destroyed (rc %d) while a copy was inside it", ds.rc)) {
+		/* Going on would have the copy use freed memory: it stays at the gate. */
+		pthread_detach(tc);
+		pthread_join(td, NULL);
+		return;
+	}
+	__atomic_store_n(&gate_open, true, __ATOMIC_SEQ_CST);
+	pthread_join(tc, NULL);
+	pthread_join(td, NULL);
+	CHECK_EQ(status, GNTST_okay);
+	/* The copy's pin held it off; 0 only if destroy got the lock after the copy had ended. */
+	CHECK_MSG(ds.rc == -EBUSY || ds.rc == 0, "destroy returned %d", ds.rc);
+	CHECK_EQ(frames[m].count, 1);
+	CHECK_EQ(frames[data_mfn(domu, 2)].data[7], 0x5a);
+}
+
 int main(void)
 {
 	RUN(setup_and_query);
@@ -1133,5 +1212,6 @@ int main(void)
 	RUN(copy_batch_statuses);
 	RUN(release_and_destroy);
 	RUN(two_cpus_one_grant);
+	RUN(destroy_waits_for_a_cpu_in_the_table);
 	return check_done();
 }

@@ -4,7 +4,12 @@
  * its own header; this file only ties them together.
  *
  * Lifetime: a domain is created by domain_create() and lives until its
- * last reference goes after domain_destroy(). Fields marked (const) are
+ * last reference goes after domain_destroy(). A reference keeps the
+ * struct, its vCPU records and its event-channel memory; the grant
+ * table, memory and shared_info go earlier, during destruction, and are
+ * safe to use only for a holder that found d live (domain_get) in the
+ * hypercall it is still in (common/domain_destroy.c says why), or that
+ * holds a pin or frame reference of its own. Fields marked (const) are
  * set at creation and never change; others name the lock guarding them.
  */
 #ifndef MICA_DOMAIN_H

@@ -54,7 +54,9 @@ int grant_table_release(struct domain *d);
  * (grant_table_release first), or while something still maps one of the
  * table's frames (a foreign mapping by the toolstack): call again later.
  * 0 when done (also for a domain without a table). For a domain that is
- * being created or destroyed: nothing may act on d's table meanwhile.
+ * being created or destroyed: no new operation may start on d's table
+ * (domain_destroy: is_dying, then cpus_quiesce); one that ends a pin
+ * meanwhile is waited for (the pin count is read under the table lock).
  */
 int grant_table_destroy(struct domain *d);
 
