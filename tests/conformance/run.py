@@ -129,6 +129,8 @@ VCPU_RUNS = {
     "timer_smp.4vcpus": ("timer_smp", 4, 4),
     "smp_tlb.2vcpus": ("smp_tlb", 2, 2),
     "smp_tlb.4vcpus": ("smp_tlb", 4, 4),
+    "gnt_destroy_race.2vcpus": ("gnt_destroy_race", 2, 2),
+    "gnt_destroy_race.4vcpus": ("gnt_destroy_race", 4, 4),
 }
 
 CHECK_LINE = re.compile(r"^(PASS|FAIL|SKIP) (\S+?)(?:: (.*))?$")
