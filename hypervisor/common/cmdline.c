@@ -61,56 +61,42 @@ static void warnf(cmdline_warn_fn warn, const char *fmt, const char *a, const ch
 		warn(msg);
 }
 
-/* Applies one "name[=value]" word; returns false if it was rejected. */
-static bool apply(const char *name, const char *value, const struct param *p,
-		  cmdline_warn_fn warn)
+/*
+ * Applies one "name[=value]" word. Returns NULL, or why it was rejected: a
+ * format for the option's name and its value ("" when there is none).
+ */
+static const char *apply(const char *value, const struct param *p)
 {
 	const char *end;
-	bool ovf, b;
+	bool ovf, b = true;
 	u64 v;
 
 	switch (p->type) {
 	case PARAM_BOOL:
-		if (!value) {
-			b = true;
-		} else if (!parse_bool(value, &b)) {
-			warnf(warn, "option '%s': '%s' is not a boolean (use 1/0, yes/no, on/off)",
-			      name, value);
-			return false;
-		}
+		if (value && !parse_bool(value, &b))
+			return "option '%s': '%s' is not a boolean (use 1/0, yes/no, on/off)";
 		*(bool *)p->var = b;
-		return true;
+		return NULL;
 	case PARAM_UINT:
-		if (!value || !*value) {
-			warnf(warn, "option '%s' needs a number%s", name, "");
-			return false;
-		}
+		if (!value || !*value)
+			return "option '%s' needs a number%s";
 		v = parse_u64(value, &end, &ovf);
-		if (*end || ovf || !store_uint(p->var, p->var_size, v)) {
-			warnf(warn, "option '%s': '%s' is not a number in range", name, value);
-			return false;
-		}
-		return true;
+		if (*end || ovf || !store_uint(p->var, p->var_size, v))
+			return "option '%s': '%s' is not a number in range";
+		return NULL;
 	case PARAM_SIZE:
-		if (!value || !parse_size(value, &v) || !store_uint(p->var, p->var_size, v)) {
-			warnf(warn, "option '%s': '%s' is not a size (e.g. 512M, 2G)",
-			      name, value ? value : "");
-			return false;
-		}
-		return true;
+		if (!value || !parse_size(value, &v) || !store_uint(p->var, p->var_size, v))
+			return "option '%s': '%s' is not a size (e.g. 512M, 2G)";
+		return NULL;
 	case PARAM_STRING:
-		if (!value) {
-			warnf(warn, "option '%s' needs a value%s", name, "");
-			return false;
-		}
-		if (strlen(value) >= p->var_size) {
-			warnf(warn, "option '%s': value '%s' is too long", name, value);
-			return false;
-		}
+		if (!value)
+			return "option '%s' needs a value%s";
+		if (strlen(value) >= p->var_size)
+			return "option '%s': value '%s' is too long";
 		strlcpy(p->var, value, p->var_size);
-		return true;
+		return NULL;
 	}
-	return false;
+	return "option '%s' has a parameter type this parser does not know%s";
 }
 
 int cmdline_parse(const char *line, const struct param *params, size_t n,
@@ -155,8 +141,13 @@ int cmdline_parse(const char *line, const struct param *params, size_t n,
 		if (!p) {
 			warnf(warn, "unknown option '%s' ignored%s", word, "");
 			problems++;
-		} else if (!apply(word, value, p, warn)) {
-			problems++;
+		} else {
+			const char *why = apply(value, p);
+
+			if (why) {
+				warnf(warn, why, word, value ? value : "");
+				problems++;
+			}
 		}
 	}
 	return problems;

@@ -15,19 +15,6 @@ static u64 log_written; /* bytes ever logged; guarded by console_lock */
 
 static const char level_tag[] = "EWID";
 
-static void log_append(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		log_ring[(log_written + i) % LOG_RING_SIZE] = s[i];
-	log_written += n;
-}
-
-static void emit(const char *s, size_t n)
-{
-	log_append(s, n);
-	arch_console_write(s, n);
-}
-
 /* Interrupts stay off while the lock is held, so a handler that logs cannot deadlock. */
 static u64 lock(void)
 {
@@ -65,7 +52,10 @@ static void vprintk(int level, const char *fmt, va_list ap)
 		line[len] = '\0';
 	}
 	flags = lock();
-	emit(line, (size_t)len);
+	for (int i = 0; i < len; i++)
+		log_ring[(log_written + (u64)i) % LOG_RING_SIZE] = line[i];
+	log_written += (u64)len;
+	arch_console_write(line, (size_t)len);
 	unlock(flags);
 }
 

@@ -85,19 +85,16 @@ void domain_unlink(struct domain *d)
  * any more, and domain_destroy already made sure no CPU runs its vCPUs
  * or their timers. What is left is hypervisor memory.
  */
-static void domain_free(struct domain *d)
+void domain_put(struct domain *d)
 {
+	if (__atomic_sub_fetch(&d->refcount, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	/* The last reference: only a dying domain loses it. */
 	BUG_ON(!READ_ONCE(d->is_dying));
 	evtchn_domain_free(d);
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		hv_free(d->vcpus[i], sizeof(struct vcpu));
 	hv_free(d, sizeof(*d));
-}
-
-void domain_put(struct domain *d)
-{
-	if (__atomic_sub_fetch(&d->refcount, 1, __ATOMIC_ACQ_REL) == 0)
-		domain_free(d);
 }
 
 static struct vcpu *vcpu_create(struct domain *d, unsigned int id)

@@ -152,10 +152,9 @@ void domain_info(struct domain *d, struct xen_domctl_getdomaininfo *info)
 	/* Blocked only if every online vCPU is; running if any is on a CPU. */
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu *v = d->vcpus[i];
-		bool running;
+		bool running = READ_ONCE(v->is_running);
 		u32 pf;
 
-		running = READ_ONCE(v->is_running);
 		cpu_time += vcpu_time_run(v, now);
 		pf = READ_ONCE(v->pause_flags);
 		if (pf & VPF_DOWN)
@@ -315,23 +314,6 @@ static long hypercall_init(struct domain *d, u64 mfn)
 	return 0;
 }
 
-static long set_max_mem(struct domain *d, u64 max_kb)
-{
-	/* Lowering it below tot_pages is allowed: the domain just cannot grow until it shrinks. */
-	spin_lock(&d->page_lock);
-	d->max_pages = max_kb >> (PAGE_SHIFT - 10);
-	spin_unlock(&d->page_lock);
-	return 0;
-}
-
-/* 64-bit only: Mica refuses 32-bit guests (as a Xen without 32-bit PV support). */
-static long set_address_size(u32 size)
-{
-	if (size == 64)
-		return 0;
-	return size == 32 ? -EOPNOTSUPP : -EINVAL;
-}
-
 static long destroy(struct domain *d, pv_gva_t arg)
 {
 	int rc;
@@ -366,7 +348,11 @@ static long domctl(struct xen_domctl *op, struct domain *d, pv_gva_t arg, bool *
 		*copyback = true;
 		return get_domain_info(op);
 	case XEN_DOMCTL_max_mem:
-		return set_max_mem(d, op->u.max_mem.max_memkb);
+		/* Lowering it below tot_pages is allowed: the domain just cannot grow until it shrinks. */
+		spin_lock(&d->page_lock);
+		d->max_pages = op->u.max_mem.max_memkb >> (PAGE_SHIFT - 10);
+		spin_unlock(&d->page_lock);
+		return 0;
 	case XEN_DOMCTL_setvcpucontext:
 		return set_vcpu_context(d, &op->u.vcpucontext);
 	case XEN_DOMCTL_getvcpucontext:
@@ -387,7 +373,10 @@ static long domctl(struct xen_domctl *op, struct domain *d, pv_gva_t arg, bool *
 		/* Accepted; a PV guest's wall clock is the host's (shared_info). */
 		return 0;
 	case XEN_DOMCTL_set_address_size:
-		return set_address_size(op->u.address_size.size);
+		/* 64-bit only: Mica refuses 32-bit guests (as a Xen without 32-bit PV support). */
+		if (op->u.address_size.size == 32)
+			return -EOPNOTSUPP;
+		return op->u.address_size.size == 64 ? 0 : -EINVAL;
 	default:
 		return -ENOSYS;
 	}

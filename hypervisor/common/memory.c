@@ -30,12 +30,6 @@ static u64 dom0_pfns;
 
 /* -- the page list ------------------------------------------------------- */
 
-/* Whether f (owned by d) is on d's page list. page_lock held. */
-static bool on_page_list(const struct domain *d, const struct frame *f)
-{
-	return f->prev != FRAME_NIL || d->page_list_head == frame_to_mfn(f);
-}
-
 static void page_list_add(struct domain *d, struct frame *f)
 {
 	u32 idx = (u32)frame_to_mfn(f);
@@ -118,7 +112,9 @@ static int detach_frame(struct domain *d, struct frame *f)
 	 * and the release (which may flush TLBs) runs without the lock.
 	 */
 	spin_lock(&d->page_lock);
-	if (READ_ONCE(f->owner) != d->id || !on_page_list(d, f)) {
+	/* On d's page list: a predecessor, or the head. */
+	if (READ_ONCE(f->owner) != d->id ||
+	    (f->prev == FRAME_NIL && d->page_list_head != frame_to_mfn(f))) {
 		spin_unlock(&d->page_lock);
 		return -EINVAL;
 	}

@@ -144,12 +144,10 @@ void vcpu_wake(struct vcpu *v)
 {
 	struct runqueue *rq = &runqueues[v->processor];
 	u64 flags = spin_lock_irqsave(&rq->lock);
-	bool added = false;
+	bool added = vcpu_runnable(v) && !v->on_runq;
 
-	if (vcpu_runnable(v) && !v->on_runq) {
+	if (added)
 		rq_insert_tail(rq, v);
-		added = true;
-	}
 	spin_unlock(&rq->lock);
 	if (added)
 		raise_softirq(v->processor, SOFTIRQ_SCHEDULE);

@@ -27,6 +27,13 @@
 u64 arch_irq_save(void);
 void arch_irq_restore(u64 flags);
 
+/* Whether a CPU holds l (or waits for it): its next ticket is not the one served. */
+static bool spin_is_locked(const spinlock_t *l)
+{
+	return __atomic_load_n(&l->next, __ATOMIC_RELAXED) !=
+	       __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+}
+
 /* ---- The simulated hypervisor ---- */
 
 #define MAX_DOMS 8

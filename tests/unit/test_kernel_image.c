@@ -92,7 +92,7 @@ static void test_elf_linux_like(void)
 struct load_log {
 	unsigned char *mem; /* guest pseudo-physical [GUEST_BASE, + GUEST_SIZE) */
 	unsigned int calls;
-	unsigned int fail_at; /* return -EIO on this call (1-based), 0: never */
+	unsigned int fail_at; /* return -ENOSPC on this call (1-based), 0: never */
 	uint64_t vaddr_of_percpu;
 };
 
@@ -102,7 +102,7 @@ static int load_cb(void *ctx, u64 paddr, u64 vaddr, const void *src, u64 len)
 
 	l->calls++;
 	if (l->fail_at == l->calls)
-		return -EIO;
+		return -ENOSPC;
 	CHECK_MSG(paddr >= GUEST_BASE && len <= GUEST_SIZE - (paddr - GUEST_BASE),
 		  "write [%#llx, +%#llx) outside the guest", (unsigned long long)paddr,
 		  (unsigned long long)len);
@@ -147,7 +147,7 @@ static void test_elf_load(void)
 	/* A failing write stops the load and its error comes back. */
 	log.calls = 0;
 	log.fail_at = 2;
-	CHECK_EQ(xen_elf_load(img, size, &info, load_cb, &log, &err), -EIO);
+	CHECK_EQ(xen_elf_load(img, size, &info, load_cb, &log, &err), -ENOSPC);
 	CHECK_EQ(log.calls, 2);
 	CHECK(strstr(err.msg, "segment") != NULL);
 

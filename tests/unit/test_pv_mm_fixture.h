@@ -13,6 +13,8 @@
 
 #include "../../hypervisor/arch/x86/pv/mm/mm_priv.h"
 
+#define __unused __attribute__((unused)) /* helpers some tests leave unused */
+
 #define NR_FRAMES 640
 #define FIRST_RAM 16
 #define IO_DENIED 15          /* a non-RAM frame even dom0 may not map (the hypervisor's device) */

@@ -18,7 +18,6 @@
 #define DOMID_SELF 0x7ff0     /* the caller */
 #define DOMID_IO 0x7ff1       /* owner of MMIO frames no domain owns */
 #define DOMID_XEN 0x7ff2      /* owner of hypervisor frames a guest may map */
-#define DOMID_COW 0x7ff3
 #define DOMID_INVALID 0x7ff4  /* "no domain"; createdomain picks an id */
 #define DOMID_IDLE 0x7fff
 

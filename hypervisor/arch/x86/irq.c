@@ -15,13 +15,6 @@ static u64 apic_errors;
 
 #define REPORT_LIMIT 10
 
-static __noreturn void stop_this_cpu(void)
-{
-	WRITE_ONCE(this_cpu()->online, false);
-	__atomic_fetch_sub(&nr_cpus_online, 1, __ATOMIC_RELAXED);
-	arch_stop_this_cpu();
-}
-
 void do_irq(struct cpu_regs *regs, unsigned int vector)
 {
 	u32 esr;
@@ -39,7 +32,9 @@ void do_irq(struct cpu_regs *regs, unsigned int vector)
 		pv_tlb_flush_interrupt();
 		break;
 	case IRQ_VECTOR_IPI_STOP:
-		stop_this_cpu();
+		WRITE_ONCE(this_cpu()->online, false);
+		__atomic_fetch_sub(&nr_cpus_online, 1, __ATOMIC_RELAXED);
+		arch_stop_this_cpu();
 	case IRQ_VECTOR_ERROR:
 		esr = apic_clear_errors();
 		if (__atomic_fetch_add(&apic_errors, 1, __ATOMIC_RELAXED) < REPORT_LIMIT)

@@ -46,11 +46,6 @@ static bool wait_not_updating(void)
 	return false;
 }
 
-static unsigned int from_bcd(u8 v)
-{
-	return (v >> 4) * 10 + (v & 0xf);
-}
-
 u64 arch_rtc_read_seconds(void)
 {
 	u8 a[RTC_FIELDS], b[RTC_FIELDS];
@@ -74,8 +69,9 @@ u64 arch_rtc_read_seconds(void)
 		return 0; /* no RTC: the bus reads all ones */
 	pm = !(status_b & RTC_B_24H) && (a[HOUR] & RTC_HOUR_PM);
 	a[HOUR] &= (u8)~RTC_HOUR_PM;
+	/* Each field is BCD unless status B says binary. */
 	for (unsigned int i = 0; i < RTC_FIELDS; i++)
-		t[i] = (status_b & RTC_B_BINARY) ? a[i] : from_bcd(a[i]);
+		t[i] = (status_b & RTC_B_BINARY) ? a[i] : (a[i] >> 4) * 10u + (a[i] & 0xfu);
 	if (!(status_b & RTC_B_24H))
 		t[HOUR] = t[HOUR] % 12 + (pm ? 12 : 0);
 	/* The century register is not everywhere: trust it only when plausible. */

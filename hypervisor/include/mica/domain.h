@@ -69,7 +69,7 @@ struct domain {
 	spinlock_t lock;          /* guards the fields below unless noted */
 
 	unsigned int max_vcpus;   /* (const) */
-	/* (const) vcpus[0 .. max_vcpus) all exist from domain_create to domain_free. */
+	/* (const) vcpus[0 .. max_vcpus) all exist from domain_create to the last domain_put. */
 	struct vcpu *vcpus[MAX_VCPUS_PER_DOMAIN];
 
 	/* Memory: frames owned by this domain, on a list through frame.next/prev. */

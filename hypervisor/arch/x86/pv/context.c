@@ -79,13 +79,6 @@ void pv_cpu_init(struct cpu_info *info)
 	xstate_cpu_init();
 }
 
-/* Halts until an interrupt has been handled; returns with interrupts off. */
-static void idle_halt(void)
-{
-	safe_halt();
-	local_irq_disable();
-}
-
 struct cpu_regs *guest_regs_of_current(void)
 {
 	return guest_regs_of(this_cpu());
@@ -241,8 +234,11 @@ void pv_exit_to_guest(struct cpu_regs *frame)
 		if (!v) {
 			/* Nothing to resume: wait for an interrupt to bring work. */
 			schedule();
-			if (!this_cpu()->current)
-				idle_halt();
+			if (!this_cpu()->current) {
+				/* Halt until an interrupt has been handled, then go on with interrupts off. */
+				safe_halt();
+				local_irq_disable();
+			}
 			continue;
 		}
 		if (v->arch.failsafe_pending) {

@@ -270,12 +270,6 @@ int pt_walk_l1(mfn_t root_mfn, u64 va, mfn_t *l1, unsigned int *idx)
 #define GDT_GUEST_ENTRIES 7168
 #define GATE_FLAT_KERNEL_CS 0xe033
 
-/* A call gate may lead to a guest GDT or LDT selector, or the flat kernel code selector. */
-static bool gate_target_ok(u32 sel)
-{
-	return (sel >> 3) < GDT_GUEST_ENTRIES || sel == GATE_FLAT_KERNEL_CS || (sel & 4);
-}
-
 bool pt_check_descriptor(u64 *desc)
 {
 	u32 a = (u32)*desc, b = (u32)(*desc >> 32), cs;
@@ -299,8 +293,9 @@ bool pt_check_descriptor(u64 *desc)
 		return true;
 	if (SEG_TYPE(b) != SYS_CALL_GATE64)
 		return false;
+	/* A call gate may lead to a guest GDT or LDT selector, or the flat kernel code selector. */
 	cs = a >> 16;
-	if (!gate_target_ok(cs))
+	if ((cs >> 3) >= GDT_GUEST_ENTRIES && cs != GATE_FLAT_KERNEL_CS && !(cs & 4))
 		return false;
 	/* DPL 0 makes every use fault; the original DPL (3) rides in the selector's RPL. */
 	b &= ~(3u << SEG_DPL_SHIFT);
