@@ -57,17 +57,15 @@ out:
 static long vcpu_down(struct vcpu *v)
 {
 	struct domain *d = v->domain;
+	unsigned int i = 0;
 
-	for (unsigned int i = 0; i < d->max_vcpus; i++) {
-		const struct vcpu *o = d->vcpus[i];
-
-		if (o != v && !(READ_ONCE(o->pause_flags) & VPF_DOWN))
-			goto others_up;
-	}
-	domain_shutdown(d, SHUTDOWN_poweroff);
-	return 0;
-others_up:
-	if (!(__atomic_fetch_or(&v->pause_flags, VPF_DOWN, __ATOMIC_SEQ_CST) & VPF_DOWN))
+	/* i stops at the first other vCPU that is up. */
+	while (i < d->max_vcpus &&
+	       (d->vcpus[i] == v || (READ_ONCE(d->vcpus[i]->pause_flags) & VPF_DOWN)))
+		i++;
+	if (i == d->max_vcpus)
+		domain_shutdown(d, SHUTDOWN_poweroff);
+	else if (!(__atomic_fetch_or(&v->pause_flags, VPF_DOWN, __ATOMIC_SEQ_CST) & VPF_DOWN))
 		vcpu_sleep(v);
 	return 0;
 }

@@ -128,11 +128,13 @@ static void lint_init(void)
 	apic_write(APIC_LVT_LINT1, lvt[1]);
 }
 
-/* Switches the running CPU's APIC to the machine's mode, enabled. */
-static void apic_enable_mode(void)
+void apic_init_cpu(void)
 {
+	static const unsigned int optional[] = { APIC_LVT_PERF, APIC_LVT_THERMAL, APIC_LVT_CMCI };
 	u64 base = rdmsr(MSR_APIC_BASE);
+	unsigned int maxlvt;
 
+	/* The APIC in the machine's mode, enabled. */
 	if (!apic_x2apic && (base & APIC_BASE_X2APIC)) {
 		/* x2APIC to xAPIC is only possible through the disabled state. */
 		base &= ~(u64)(APIC_BASE_X2APIC | APIC_BASE_ENABLE);
@@ -144,14 +146,6 @@ static void apic_enable_mode(void)
 	}
 	if (apic_x2apic && !(base & APIC_BASE_X2APIC))
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_X2APIC);
-}
-
-void apic_init_cpu(void)
-{
-	static const unsigned int optional[] = { APIC_LVT_PERF, APIC_LVT_THERMAL, APIC_LVT_CMCI };
-	unsigned int maxlvt;
-
-	apic_enable_mode();
 	maxlvt = (apic_read(APIC_VERSION) >> 16) & 0xff;
 	apic_write(APIC_TPR, 0);
 	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | IRQ_VECTOR_TIMER);

@@ -149,32 +149,23 @@ void ap_start(void)
 	cpu_idle_loop();
 }
 
-/* A new stack block's cpu_info, filled in (the stack starts right below it), or NULL. */
-static struct cpu_info *alloc_cpu_stack(unsigned int cpu, u32 apic)
-{
-	struct frame *f = alloc_frames(STACK_ORDER, FRAME_OWNER_HV);
-	struct cpu_info *ci;
-
-	if (!f)
-		return NULL;
-	ci = stack_top(__va(frame_to_mfn(f) << PAGE_SHIFT));
-	memset(ci, 0, sizeof(*ci));
-	ci->cpu = cpu;
-	ci->apic_id = apic;
-	return ci;
-}
-
 /* Starts one CPU. Returns 0 once it is online, or a negative errno. */
 static int boot_cpu(unsigned int cpu, u32 apic, paddr_t tramp)
 {
 	u32 sipi = APIC_ICR_DM_STARTUP | (u32)(tramp >> PAGE_SHIFT);
-	struct cpu_info *ci = alloc_cpu_stack(cpu, apic);
+	struct frame *f = alloc_frames(STACK_ORDER, FRAME_OWNER_HV);
+	struct cpu_info *ci;
 	int rc;
 
-	if (!ci) {
+	if (!f) {
 		pr_err("SMP: no memory for CPU%u's stack", cpu);
 		return -ENOMEM;
 	}
+	/* The cpu_info sits at the top of the new stack block, the stack right below it. */
+	ci = stack_top(__va(frame_to_mfn(f) << PAGE_SHIFT));
+	memset(ci, 0, sizeof(*ci));
+	ci->cpu = cpu;
+	ci->apic_id = apic;
 	ap_boot_stack = (u64)(uintptr_t)ci;
 	__atomic_store_n(&ap_callin, ~0u, __ATOMIC_RELAXED);
 	__atomic_store_n(&sync_go, 0, __ATOMIC_RELAXED);

@@ -96,7 +96,7 @@ void udelay(u64 us)
  * gives the rate, with a warning.
  */
 struct cal {
-	u64 good[CAL_ROUNDS];
+	u64 good[CAL_ROUNDS];    /* the rounds kept, in increasing order */
 	unsigned int ngood, nall;
 	u64 best, best_ppm;      /* the least uncertain round so far */
 };
@@ -113,31 +113,25 @@ static bool cal_add(struct cal *c, u64 value, u64 span, u64 uncertainty)
 		c->best = value;
 		c->best_ppm = ppm;
 	}
-	if (uncertainty * CAL_SLACK <= span)
-		c->good[c->ngood++] = value;
+	if (uncertainty * CAL_SLACK <= span) {
+		unsigned int i = c->ngood++;
+
+		/* Kept sorted, for the median. */
+		for (; i && c->good[i - 1] > value; i--)
+			c->good[i] = c->good[i - 1];
+		c->good[i] = value;
+	}
 	return c->ngood == CAL_ROUNDS || c->nall == CAL_ATTEMPTS;
 }
 
-static void sort_u64(u64 *v, unsigned int n)
-{
-	for (unsigned int i = 1; i < n; i++)
-		for (unsigned int j = i; j && v[j - 1] > v[j]; j--) {
-			u64 t = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-}
-
 /* The median of the good rounds, else the least uncertain round. */
-static u64 cal_result(struct cal *c, const char *what)
+static u64 cal_result(const struct cal *c, const char *what)
 {
 	if (!c->ngood) {
 		pr_warn("%s: every calibration round was disturbed; the best is uncertain by %lu ppm",
 			what, c->best_ppm);
 		return c->best;
 	}
-	sort_u64(c->good, c->ngood);
 	return c->good[c->ngood / 2];
 }
 

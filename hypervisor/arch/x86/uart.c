@@ -84,21 +84,13 @@ void arch_console_write(const char *s, size_t n)
 
 static struct timer input_timer;
 
-/* Returns the next received byte, or -1 if none is waiting. */
-static int uart_getc(void)
-{
-	if (!uart_port || !(inb(uart_port + UART_LSR) & LSR_DATA_READY))
-		return -1;
-	return inb(uart_port + UART_RBR);
-}
-
 static void input_poll(void *unused)
 {
 	bool got = false;
-	int c;
 
-	while ((c = uart_getc()) >= 0) {
-		console_input_push((char)c);
+	/* Every received byte that is waiting. */
+	while (uart_port && (inb(uart_port + UART_LSR) & LSR_DATA_READY)) {
+		console_input_push((char)inb(uart_port + UART_RBR));
 		got = true;
 	}
 	if (got)
