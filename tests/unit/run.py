@@ -15,11 +15,12 @@ for a test that does not build, crashes or hangs, and ends with
 
 One more case, line_budget, is no C test: it counts the hypervisor's lines
 of code (hypervisor/ and hypercall/include, as scripts/sloc.py counts them)
-against DESIGN.md's budget of LINE_BUDGET. The code is still over it, so
-for now the case fails above LINE_CEILING, the count when the case came
-in plus a little headroom: the ceiling may only go down, towards the
-budget, and the case then holds the budget itself. Either way it prints
-the count and names the biggest files.
+against DESIGN.md's budget of LINE_BUDGET. While the code was over the
+budget the case failed above LINE_CEILING, the count the last cut left;
+the ceiling may only go down. It is now under the budget, so the case
+fails above the budget itself, and LINE_CEILING records how far under the
+last cut went (the rest of the budget is what later code may spend). Over
+the budget it prints the count and names the biggest files.
 
 usage: tests/unit/run.py [--cc CC] [-j N] [test_name ...]   (CC=clang works too)
 """
@@ -40,7 +41,7 @@ TEST_DIR = os.path.join("tests", "unit")
 OUT = os.path.join("build", "unit")
 TIMEOUT = 300  # seconds per test binary
 LINE_BUDGET = 15000  # DESIGN.md's budget for the ring-0 code
-LINE_CEILING = 15062  # lower it as code goes; never raise it (see the docstring)
+LINE_CEILING = 14974  # the count after the last cut; never raise it (see the docstring)
 
 RENAMED = ["memset", "memcpy", "memmove", "memcmp", "strlen", "strnlen", "strcmp",
            "strncmp", "strchr", "strlcpy", "vsnprintf", "snprintf"]
