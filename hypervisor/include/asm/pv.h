@@ -43,6 +43,8 @@ struct cpu_regs *guest_regs_of_current(void);
 
 /* Page faults the memory manager resolves itself (emulated page-table writes). */
 bool pv_handle_page_fault(struct vcpu *v, struct cpu_regs *regs, u64 cr2);
+/* The bytes of the instruction at rip: how many of the first 15 are readable. */
+unsigned int pv_fetch_insn(u64 rip, u8 *buf);
 /* #GP with error code 0 / #UD from guest code: true if emulated. */
 bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs);
 bool pv_emulate_invalid_op(struct vcpu *v, struct cpu_regs *regs);

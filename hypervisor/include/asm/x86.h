@@ -4,6 +4,9 @@
 
 #include <mica/types.h>
 
+/* The longest instruction the CPU executes; a longer one raises #GP. */
+#define X86_MAX_INSN_LEN 15
+
 #define X86_CR0_MP (1UL << 1)
 #define X86_CR0_TS (1UL << 3)
 #define X86_CR0_NE (1UL << 5)

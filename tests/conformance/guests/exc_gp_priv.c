@@ -6,6 +6,8 @@
  * and changes nothing. Also #GP(0) for a non-canonical store. (A call to
  * a non-canonical address faults at the call on Intel CPUs and at the
  * target on AMD's and QEMU's: the CPU's business, not checked here.)
+ * And the instruction-length limit: a privileged instruction Mica emulates
+ * (MOV from CR0) is emulated at 15 bytes and a #GP at 16 and 17.
  */
 #include "check.h"
 #include "frame_check.h"
@@ -27,6 +29,9 @@ int main(void)
 	one("exc_gp_priv.swapgs", probe_swapgs);
 	one("exc_gp_priv.sysret", probe_sysret);
 	one("exc_gp_priv.invlpg", probe_invlpg);
+	check_bits("exc_gp_priv.mov_cr0_15_bytes", 0x23, 0x23, probe_mov_cr0_15());
+	one("exc_gp_priv.mov_cr0_16_bytes", probe_mov_cr0_16);
+	one("exc_gp_priv.mov_cr0_17_bytes", probe_mov_cr0_17);
 	frame_expect(13);
 	probe_store(0xfff0000000000000UL);
 	frame_check("exc_gp_priv.store_noncanonical", 13, 0, FRAME_FAULT, 1);

@@ -182,6 +182,32 @@ PROBE probe_invlpg
 .Lafter_probe_invlpg:
 	ret
 
+/*
+ * MOV %cr0, %rax (REX.W 0F 20 C0) behind 11, 12 or 13 DS prefixes: 15
+ * bytes is the longest legal instruction (emulated: returns CR0), 16 and
+ * 17 raise #GP as on hardware, without reading past the instruction.
+ */
+PROBE probe_mov_cr0_15
+.Lat_probe_mov_cr0_15:
+	.fill 11, 1, 0x3e
+	.byte 0x48, 0x0f, 0x20, 0xc0
+.Lafter_probe_mov_cr0_15:
+	ret
+
+PROBE probe_mov_cr0_16
+.Lat_probe_mov_cr0_16:
+	.fill 12, 1, 0x3e
+	.byte 0x48, 0x0f, 0x20, 0xc0
+.Lafter_probe_mov_cr0_16:
+	ret
+
+PROBE probe_mov_cr0_17
+.Lat_probe_mov_cr0_17:
+	.fill 13, 1, 0x3e
+	.byte 0x48, 0x0f, 0x20, 0xc0
+.Lafter_probe_mov_cr0_17:
+	ret
+
 PROBE probe_swapgs
 .Lat_probe_swapgs:
 	swapgs

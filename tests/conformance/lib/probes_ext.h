@@ -46,6 +46,10 @@ void probe_lgdt(void);
 void probe_lidt(void);
 void probe_ltr(void);
 void probe_invlpg(void);
+/* MOV %cr0, %rax padded with prefixes to 15 bytes (returns RAX), 16 and 17 (#GP) */
+uint64_t probe_mov_cr0_15(void);
+void probe_mov_cr0_16(void);
+void probe_mov_cr0_17(void);
 void probe_swapgs(void);
 void probe_sysret(void);
 

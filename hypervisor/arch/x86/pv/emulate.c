@@ -243,18 +243,36 @@ static bool string_io(struct cpu_regs *regs, u8 op, unsigned int size, bool rep,
 }
 
 /*
+ * The instruction bytes at rip, as many of the X86_MAX_INSN_LEN as are
+ * readable: one that ends just before an unmapped page is still whole.
+ */
+unsigned int pv_fetch_insn(u64 rip, u8 *buf)
+{
+	unsigned int n;
+
+	if (!copy_from_guest(buf, rip, X86_MAX_INSN_LEN))
+		return X86_MAX_INSN_LEN;
+	for (n = 0; n < X86_MAX_INSN_LEN; n++)
+		if (copy_from_guest(&buf[n], rip + n, 1))
+			break;
+	return n;
+}
+
+/*
  * Decodes the instruction at RIP after a #GP with error code 0. Returns
  * true if it was emulated (RIP advanced), false to reflect the #GP.
  */
 bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs)
 {
-	u8 insn[16];
+	/* Decoding an over-long instruction reads up to two bytes past 15. */
+	u8 insn[X86_MAX_INSN_LEN + 2] = { 0 };
 	unsigned int i = 0, opsize = 4, rex = 0;
 	bool rep = false;
 	bool kernel = v->arch.kernel_mode;
 	u8 op;
 
-	if (copy_from_guest(insn, regs->rip, sizeof(insn)))
+	/* Unreadable bytes stay zero, which decodes as nothing emulated here. */
+	if (!pv_fetch_insn(regs->rip, insn))
 		return false;
 	for (;; i++) {
 		if (i >= 14)
@@ -286,23 +304,24 @@ bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs)
 		 * architectural_iopl (Xen's iopl_ok): then it always may.
 		 */
 		if (v->arch.iopl < (!kernel ? 3 : (v->domain->vm_assist >>
-						   VMASST_TYPE_architectural_iopl) & 1 ? 0 : 1))
+						   VMASST_TYPE_architectural_iopl) & 1 ? 0 : 1) ||
+		    i + 1 + imm > X86_MAX_INSN_LEN)
 			return false;
 		/* No domain owns real ports yet: IN reads all ones (32-bit results zero-extend). */
 		if (!(op & 2))
 			regs->rax = (size == 4 ? 0 : regs->rax) | (0xffffffffUL >> (32 - 8 * size));
-		regs->rip += i + 1 + (imm ? 1 : 0);
+		regs->rip += i + 1 + imm;
 		return true;
 	}
 	case 0x6c: case 0x6d: /* INS */
 	case 0x6e: case 0x6f: /* OUTS */
-		if (v->arch.iopl < (kernel ? 1 : 3))
+		if (v->arch.iopl < (kernel ? 1 : 3) || i + 1 > X86_MAX_INSN_LEN)
 			return false;
 		return string_io(regs, op, (op & 1) ? opsize : 1, rep, i + 1);
 	case 0xfa: /* CLI */
 	case 0xfb: /* STI */
 		/* Under the virtual IOPL these mask and unmask event delivery. */
-		if (v->arch.iopl < (kernel ? 1 : 3))
+		if (v->arch.iopl < (kernel ? 1 : 3) || i + 1 > X86_MAX_INSN_LEN)
 			return false;
 		WRITE_ONCE(v->vcpu_info->evtchn_upcall_mask, op == 0xfa ? 1 : 0);
 		regs->rip += i + 1;
@@ -317,6 +336,9 @@ bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs)
 		return false;
 	/* i indexes the last byte of the instruction as far as decoded. */
 	op = insn[++i];
+	/* XSETBV (0F 01 D1) and MOV to/from CRn (0F 20/22 ModRM) have one byte more. */
+	if (i + 1 + (op == 0x01 || op == 0x20 || op == 0x22) > X86_MAX_INSN_LEN)
+		return false;
 	switch (op) {
 	case 0x01: /* XSETBV is 0F 01 D1 */
 		if (insn[++i] != 0xd1 || !emulate_xsetbv(v, regs))

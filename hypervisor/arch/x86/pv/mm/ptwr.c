@@ -11,6 +11,7 @@
  */
 #include <asm/pv.h>
 #include <asm/regs.h>
+#include <asm/x86.h>
 #include <mica/domain.h>
 #include <mica/guest_access.h>
 #include "mm_arch.h"
@@ -20,7 +21,6 @@
 #define PFEC_RSVD (1u << 3)
 #define PFEC_INSN (1u << 4)
 
-#define MAX_INSN 15
 
 struct ptwr_state {
 	const struct ptwr_insn *in;
@@ -39,19 +39,6 @@ static bool ptwr_rmw(u64 old, u64 *new_entry, void *arg)
 	return s->res.write;
 }
 
-/* The instruction bytes at rip, as many of the 15 as are readable. */
-static unsigned int fetch_insn(u64 rip, u8 *buf)
-{
-	unsigned int n;
-
-	if (!copy_from_guest(buf, rip, MAX_INSN))
-		return MAX_INSN;
-	for (n = 0; n < MAX_INSN; n++)
-		if (copy_from_guest(&buf[n], rip + n, 1))
-			break;
-	return n;
-}
-
 /* Decodes and applies the faulting store to L1 table target. */
 static bool emulate(struct vcpu *v, struct cpu_regs *regs, u64 cr2, struct frame *target)
 {
@@ -59,8 +46,8 @@ static bool emulate(struct vcpu *v, struct cpu_regs *regs, u64 cr2, struct frame
 	struct ptwr_state s;
 	struct pt_ctx ctx;
 	u64 gpr[PTWR_NR_GPRS], old;
-	u8 code[MAX_INSN];
-	unsigned int n = fetch_insn(regs->rip, code);
+	u8 code[X86_MAX_INSN_LEN];
+	unsigned int n = pv_fetch_insn(regs->rip, code);
 
 	for (unsigned int i = 0; i < PTWR_NR_GPRS; i++)
 		gpr[i] = *cpu_regs_gpr(regs, i);

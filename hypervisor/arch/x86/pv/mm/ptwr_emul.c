@@ -7,6 +7,8 @@
  * guest's bytes and registers and applies the result atomically to the
  * entry, through the same checks as mmu_update.
  */
+#include <asm/x86.h>
+
 #include "mm_priv.h"
 
 #define RFLAGS_CF (1UL << 0)
@@ -22,7 +24,6 @@
 #define REX_R 4
 #define REX_W 8
 
-#define MAX_INSN 15
 
 /* How an opcode uses its operands. */
 enum form {
@@ -42,7 +43,7 @@ static u64 fetch(struct cursor *c, unsigned int bytes)
 {
 	u64 v = 0;
 
-	if (c->i + bytes > c->n || c->i + bytes > MAX_INSN) {
+	if (c->i + bytes > c->n || c->i + bytes > X86_MAX_INSN_LEN) {
 		c->ok = false;
 		return 0;
 	}
