@@ -267,6 +267,14 @@ static void test_elf_features(void)
 	fab_with(XEN_ELFNOTE_FEATURES, "!future_thing|dom0", 18, false);
 	CHECK_EQ(parse(FAB_SIZE), -EOPNOTSUPP);
 	CHECK_STR(err.msg, "kernel requires the unknown Xen feature \"future_thing\"");
+	/* A known feature Mica cannot provide, required: refused by name; optional: fine. */
+	fab_with(XEN_ELFNOTE_FEATURES, "dom0|!auto_translated_physmap", 29, false);
+	CHECK_EQ(parse(FAB_SIZE), -EOPNOTSUPP);
+	CHECK_STR(err.msg, "kernel requires the Xen feature \"auto_translated_physmap\", which "
+			   "Mica does not provide to PV guests");
+	fab_with(XEN_ELFNOTE_FEATURES, "auto_translated_physmap|!writable_page_tables", 45, false);
+	CHECK_EQ(parse(FAB_SIZE), 0);
+	CHECK_EQ(info.features_required, 1u);
 	/* A lone '!' names nothing known: refused, and the name shows empty. */
 	fab_with(XEN_ELFNOTE_FEATURES, "!", 1, false);
 	CHECK_EQ(parse(FAB_SIZE), -EOPNOTSUPP);

@@ -1,6 +1,7 @@
 /* Xen ELF notes: finding them in a note area and decoding them into struct xen_elf_info. */
 #include <mica/errno.h>
 #include <mica/lib.h>
+#include <pv/version.h>
 
 #include "internal.h"
 
@@ -133,6 +134,16 @@ static void copy_printable(char *buf, size_t size, const u8 *d, size_t len)
 	buf[i] = '\0';
 }
 
+/*
+ * What a 64-bit PV kernel may require (FEATURES' '!'): writable_page_tables
+ * (trapped page-table writes are emulated), pae_pgdir_above_4gb, the bits
+ * xen_version offers (preserve_ad, highmem_assist, map_avail_bits), dom0.
+ * Xen's builder refuses a kernel requiring anything else; so does Mica's.
+ */
+#define FEATURES_PROVIDED                                                              \
+	(1u << 0 | 1u << 4 | 1u << XENFEAT_mmu_pt_update_preserve_ad |                \
+	 1u << XENFEAT_highmem_assist | 1u << XENFEAT_gnttab_map_avail_bits | 1u << XENFEAT_dom0)
+
 /* Parses FEATURES: '|'-separated names, '!' marking required ones; no NUL needed. */
 static int parse_features(const u8 *d, size_t len, struct xen_elf_info *info,
 			  struct kimg_err *err)
@@ -159,6 +170,11 @@ static int parse_features(const u8 *d, size_t len, struct xen_elf_info *info,
 			if (strlen(feature_names[bit]) == nlen &&
 			    !memcmp(feature_names[bit], d + start, nlen)) {
 				info->features_wanted |= 1u << bit;
+				if (required && !(FEATURES_PROVIDED & 1u << bit))
+					return kimg_fail(err, -EOPNOTSUPP,
+							 "kernel requires the Xen feature \"%s\", which "
+							 "Mica does not provide to PV guests",
+							 feature_names[bit]);
 				if (required)
 					info->features_required |= 1u << bit;
 				known = true;
