@@ -9,6 +9,7 @@
 #include "frontdev.h"
 
 static evtchn_port_t timer_port;
+static volatile bool timer_fired;
 
 void front_ignore_event(evtchn_port_t port, void *data)
 {
@@ -16,14 +17,41 @@ void front_ignore_event(evtchn_port_t port, void *data)
 	(void)data;
 }
 
+static void on_timer(evtchn_port_t port, void *data)
+{
+	(void)port;
+	(void)data;
+	timer_fired = true;
+}
+
+/*
+ * Events stay masked from before the timer is armed until pv_block, which
+ * unmasks and sleeps in one step (SCHEDOP_block sleeps only if nothing is
+ * pending). Blocking with events unmasked loses the wake-up whenever the
+ * timer fires first (a short sleep, the vCPU descheduled a while): the
+ * upcall eats the only event and the guest sleeps for ever.
+ */
 void front_sleep_ms(unsigned int ms)
 {
+	uint64_t deadline = pv_time_ns() + ms * 1000000ull;
+	unsigned int was = pv_irq_save();
+
 	if (!timer_port) {
 		pv_evtchn_bind_virq(VIRQ_TIMER, &timer_port);
-		pv_evtchn_set_handler(timer_port, front_ignore_event, NULL);
+		pv_evtchn_set_handler(timer_port, on_timer, NULL);
 	}
-	pv_timer_set(pv_time_ns() + ms * 1000000ull);
-	pv_block();
+	timer_fired = false;
+	pv_timer_set(deadline);
+	while (pv_time_ns() < deadline) {
+		pv_block();
+		pv_irq_disable();
+		/* An earlier sleep's late event, or a clock a hair behind the timer's: arm again. */
+		if (timer_fired) {
+			timer_fired = false;
+			pv_timer_set(deadline);
+		}
+	}
+	pv_irq_restore(was);
 }
 
 int front_read_str(const char *dir, const char *key, char *buf, size_t size)

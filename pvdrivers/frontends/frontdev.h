@@ -16,7 +16,10 @@
 /* An event handler that does nothing: the frontends poll their rings after each wake-up. */
 void front_ignore_event(evtchn_port_t port, void *data);
 
-/* Sleeps ms milliseconds (a one-shot timer and pv_block). */
+/*
+ * Sleeps ms milliseconds (a one-shot timer and pv_block, events masked
+ * until the block so the timer's wake-up is never lost). Uses VIRQ_TIMER.
+ */
 void front_sleep_ms(unsigned int ms);
 
 /* DIR/key as a number; -1 if absent or not one. */

@@ -205,6 +205,16 @@ void netfront_kick(struct netfront *nf)
 	pv_evtchn_send(nf->port);
 }
 
+/* Ends the grants of both rings and the rx pages, and closes the channel. */
+static void release(struct netfront *nf)
+{
+	pv_gnttab_end(nf->tx_ref);
+	pv_gnttab_end(nf->rx_ref);
+	for (unsigned int i = 0; i < NETFRONT_RX_BUFS; i++)
+		pv_gnttab_end(nf->rx_buf_ref[i]);
+	pv_evtchn_close(nf->port);
+}
+
 void netfront_close(struct netfront *nf)
 {
 	front_write_num(nf->dir, "state", XenbusStateClosing);
@@ -212,9 +222,12 @@ void netfront_close(struct netfront *nf)
 	front_write_num(nf->dir, "state", XenbusStateClosed);
 	front_wait_backend(nf->backend, XenbusStateClosed, 20000);
 	/* The backend unmapped everything before it said Closed: the grants can go. */
-	pv_gnttab_end(nf->tx_ref);
-	pv_gnttab_end(nf->rx_ref);
-	for (unsigned int i = 0; i < NETFRONT_RX_BUFS; i++)
-		pv_gnttab_end(nf->rx_buf_ref[i]);
-	pv_evtchn_close(nf->port);
+	release(nf);
+}
+
+void netfront_drop(struct netfront *nf)
+{
+	front_write_num(nf->dir, "state", XenbusStateClosing);
+	front_write_num(nf->dir, "state", XenbusStateClosed);
+	release(nf);
 }

@@ -64,5 +64,12 @@ int netfront_backend_state(struct netfront *nf);
 
 /* Closes the interface: Closing, waits for the backend to close, Closed, grants ended. */
 void netfront_close(struct netfront *nf);
+/*
+ * After the backend shut the interface (its state Closing: rings already
+ * unmapped): writes Closing and Closed at once, without waiting for the
+ * backend to follow, and ends the grants. A netfront_connect right after
+ * makes the backend see the three writes in any order, or only the last.
+ */
+void netfront_drop(struct netfront *nf);
 
 #endif

@@ -176,6 +176,46 @@ static void expect_shut(const char *what)
 	}
 }
 
+/*
+ * Shut and reconnect RUSHED times without waiting for the backend between
+ * Closing, Closed and Initialising (issue 6): the backend sees the writes
+ * coalesced, in any order, and must still offer the interface again.
+ */
+#define RUSHED 5
+
+static void rushed_reconnects(void)
+{
+	int done = 0;
+
+	for (int i = 0; i < RUSHED; i++) {
+		nf.tx->req_prod = nf.tx_prod + 1000;
+		netfront_kick(&nf);
+		if (!front_wait_backend(nf.backend, XenbusStateClosing, 10000))
+			break;
+		netfront_drop(&nf);
+		if (netfront_connect(&nf, 0))
+			break;
+		done++;
+	}
+	check("rushed reconnects", done == RUSHED, done == RUSHED ? "ok" : "failed");
+}
+
+/*
+ * A sleep whose timer fires before the guest blocks (here at once; in
+ * life a short sleep and a descheduled vCPU) must still end: the hang of
+ * issue 6 was a frontend asleep for ever in such a sleep.
+ */
+static void sleeps_end(void)
+{
+	uint64_t start = pv_time_ns();
+
+	for (int i = 0; i < 20; i++) {
+		front_sleep_ms(0);
+		front_sleep_ms(1);
+	}
+	check("sleeps whose timer fired first", pv_time_ns() - start >= 20 * 1000000ull, "ended");
+}
+
 static void hostile(void)
 {
 	long ref = pv_gnttab_grant(0, pv_virt_to_mfn(page), true);
@@ -231,6 +271,7 @@ static void hostile(void)
 	nf.rx->req_prod = nf.rx_prod + 1000;
 	netfront_kick(&nf);
 	expect_shut("rx producer beyond the ring");
+	rushed_reconnects();
 
 	talk_to_dom0("after the lies");
 	pv_gnttab_end((grant_ref_t)ref);
@@ -261,6 +302,7 @@ int main(void)
 	}
 	memcpy(dom0_ip, my_ip, 3);
 	dom0_ip[3] = 1;
+	sleeps_end();
 	if (netfront_connect(&nf, 0)) {
 		printf("netfront-test: done (no interface)\n");
 		return 1;

@@ -279,16 +279,18 @@ static struct pvb_dev *add(struct pvb *b, uint32_t domid, uint32_t devid)
 	return d;
 }
 
-/* Moves d along the state machine from what the store says now. */
-static void step(struct pvb *b, struct pvb_dev *d)
+/*
+ * Takes one step of the state machine from what the store says now;
+ * false when there was nothing to do.
+ */
+static bool step_once(struct pvb *b, struct pvb_dev *d)
 {
 	enum xenbus_state fe;
+	enum pvb_step next;
 	uint64_t online = 1;
 	char *v = NULL;
 	int rc;
 
-	if (!d->probed)
-		return;
 	fe = pvb_read(d, true, "state", &v) ? XenbusStateUnknown : pvb_parse_state(v);
 	free(v);
 	rc = pvb_read_uint(d, false, "online", 1, &online);
@@ -298,7 +300,8 @@ static void step(struct pvb *b, struct pvb_dev *d)
 		disconnect(d);
 		set_state(d, XenbusStateClosing);
 	}
-	switch (pvb_next_step(d->state, fe, online != 0)) {
+	next = pvb_next_step(d->state, fe, online != 0);
+	switch (next) {
 	case PVB_STAY:
 		break;
 	case PVB_CONNECT:
@@ -324,8 +327,23 @@ static void step(struct pvb *b, struct pvb_dev *d)
 		break;
 	case PVB_REINIT:
 		set_state(d, XenbusStateInitWait);
+		pvb_log(d, "the frontend starts over: waiting for it");
 		break;
 	}
+	return next != PVB_STAY;
+}
+
+/*
+ * Moves d along the state machine until it rests where both ends' states
+ * say (state.c: at most two steps for any pair; the bound only guards
+ * against a frontend that flips its state while we look).
+ */
+static void step(struct pvb *b, struct pvb_dev *d)
+{
+	if (!d->probed)
+		return;
+	for (int i = 0; i < 4 && step_once(b, d); i++)
+		;
 }
 
 /* Looks at backend/TYPE/domid/devid again: new, changed or gone. */

@@ -9,6 +9,17 @@
  * starts over. A frontend directory that vanishes while connected (the
  * guest died) counts as closed; one that is not there yet while the
  * backend waits does not, because the toolstack may write it second.
+ *
+ * The frontend's states may be seen in any order and some not at all: a
+ * watch fires once for several writes, and the backend reads the state as
+ * it is when it looks (Closing, Closed and Initialising written quickly
+ * look like Initialising alone). So each answer depends only on the two
+ * states now, the caller applies steps until PVB_STAY (re-reading the
+ * frontend's state after each), and from any pair the steps end where the
+ * frontend's current state says: Initialising seen while Connected or
+ * Closing is a frontend that closed and started over, so the backend
+ * closes and then offers the device again. No chain is longer than two
+ * steps (tests/cli/test_pvback.c walks every pair).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +48,9 @@ enum pvb_step pvb_next_step(enum xenbus_state be, enum xenbus_state fe, bool onl
 			return PVB_CONNECT;
 		return PVB_STAY;
 	case XenbusStateInitialising:
-		return be == XenbusStateClosed ? PVB_REINIT : PVB_STAY;
+		if (be == XenbusStateClosed)
+			return PVB_REINIT;
+		return be_up || be == XenbusStateClosing ? PVB_CLOSED : PVB_STAY;
 	case XenbusStateClosing:
 		return be == XenbusStateClosing || be == XenbusStateClosed ? PVB_STAY : PVB_CLOSING;
 	case XenbusStateClosed:

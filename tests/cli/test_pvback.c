@@ -79,6 +79,90 @@ static void every_pair_is_defined(void)
 			}
 }
 
+/* The backend's state after a step, as daemon.c applies it (a connect that works). */
+static enum xenbus_state after(enum pvb_step s, enum xenbus_state be)
+{
+	switch (s) {
+	case PVB_CONNECT: return C;
+	case PVB_CLOSING: return G;
+	case PVB_CLOSED: return X;
+	case PVB_REINIT: return W;
+	default: return be;
+	}
+}
+
+/* Steps until the machine rests, as daemon.c does; CHECK fails on a chain past 2 steps. */
+static enum xenbus_state settle(enum xenbus_state be, enum xenbus_state fe, bool online)
+{
+	int n = 0;
+
+	for (enum pvb_step s; (s = pvb_next_step(be, fe, online)) != PVB_STAY; n++) {
+		CHECK_MSG(n < 2, "be %d fe %d online %d: step %d is %d", be, fe, online, n, (int)s);
+		if (n >= 2)
+			break;
+		be = after(s, be);
+	}
+	return be;
+}
+
+/*
+ * From every pair, stepping rests where the frontend's state says: it does
+ * not matter which of the frontend's writes the backend saw before.
+ */
+static void every_pair_converges(void)
+{
+	static const enum xenbus_state backend[] = { W, C, G, X };
+
+	for (unsigned int i = 0; i < 4; i++) {
+		enum xenbus_state be = backend[i];
+
+		CHECK_MSG(settle(be, I, true) == W, "be %d fe Initialising rests at %d", be,
+			  settle(be, I, true));
+		CHECK_MSG(settle(be, X, true) == X, "be %d fe Closed: %d", be, settle(be, X, true));
+		CHECK_MSG(settle(be, G, true) == G || settle(be, G, true) == X,
+			  "be %d fe Closing: %d", be, settle(be, G, true));
+		CHECK_MSG(settle(be, U, true) != C, "be %d fe gone: still Connected", be);
+		for (int fe = 0; fe <= 8; fe++) {
+			enum xenbus_state off = settle(be, fe, false);
+
+			CHECK_MSG(off == G || off == X, "be %d fe %d offline rests at %d", be, fe, off);
+		}
+	}
+}
+
+/*
+ * The hostile frontend's reconnect (issue 6): the backend shut the device
+ * (Closing) while the frontend was Connected, or the frontend closes a
+ * connected device; the frontend writes Closing,
+ * Closed, Initialising. A watch may fire once for several writes, so the
+ * backend sees any subsequence of them that ends with the last; in every
+ * case it must offer the device again (InitWait), and connect when the
+ * frontend then says Initialised.
+ */
+static void reconnect_whatever_was_seen(void)
+{
+	static const enum xenbus_state writes[] = { G, X, I };
+
+	static const enum xenbus_state start[] = { G, C };
+
+	/* G: the backend shut the device; C: the frontend closes on its own. */
+	for (unsigned int i = 0; i < 2; i++) {
+		for (unsigned int seen = 0; seen < 4; seen++) {
+			enum xenbus_state be = start[i];
+
+			for (unsigned int k = 0; k < 2; k++)
+				if (seen & (1u << k))
+					be = settle(be, writes[k], true);
+			be = settle(be, writes[2], true);
+			CHECK_MSG(be == W, "from %s, saw %x of Closing, Closed: rests at %s, not InitWait",
+				  pvb_state_name(start[i]), seen, pvb_state_name(be));
+			CHECK_EQ(settle(be, D, true), C);
+		}
+	}
+	/* A frontend that restarts without closing (kexec, a crashed driver). */
+	CHECK_EQ(settle(C, I, true), W);
+}
+
 static void parse_states(void)
 {
 	CHECK_EQ(pvb_parse_state("4"), C);
@@ -212,6 +296,8 @@ int main(void)
 	RUN(frontend_closes);
 	RUN(toolstack_removes);
 	RUN(every_pair_is_defined);
+	RUN(every_pair_converges);
+	RUN(reconnect_whatever_was_seen);
 	RUN(parse_states);
 	RUN(honest_frontend);
 	RUN(indices_wrap);
