@@ -176,10 +176,14 @@ void rngfront_kick(struct rngfront *f)
 		pv_evtchn_send(f->port);
 }
 
-long rngfront_pop(struct rngfront *f, struct rngif_response *rsp, unsigned int timeout_ms)
+/*
+ * Events are masked while it looks and until pv_block unmasks and sleeps
+ * in one step: a response or the deadline's timer that comes in between
+ * then leaves an event pending and the block returns at once, where with
+ * events unmasked the upcall would take it and the block sleep on.
+ */
+static long pop(struct rngfront *f, struct rngif_response *rsp, uint64_t deadline)
 {
-	uint64_t deadline = pv_time_ns() + (uint64_t)timeout_ms * 1000000;
-
 	for (;;) {
 		pv_u32 prod = __atomic_load_n(&f->sring->rsp_prod, __ATOMIC_ACQUIRE);
 
@@ -200,7 +204,17 @@ long rngfront_pop(struct rngfront *f, struct rngif_response *rsp, unsigned int t
 		}
 		pv_timer_set(deadline);
 		pv_block();
+		pv_irq_disable();
 	}
+}
+
+long rngfront_pop(struct rngfront *f, struct rngif_response *rsp, unsigned int timeout_ms)
+{
+	unsigned int was = pv_irq_save();
+	long rc = pop(f, rsp, pv_time_ns() + (uint64_t)timeout_ms * 1000000);
+
+	pv_irq_restore(was);
+	return rc;
 }
 
 long rngfront_fill(struct rngfront *f, grant_ref_t gref, pv_u16 offset, pv_u16 len,
