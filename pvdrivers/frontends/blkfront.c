@@ -122,9 +122,6 @@ int blkfront_rw(struct blkfront *bf, bool write, uint64_t sector, void *page, un
 
 void blkfront_close(struct blkfront *bf)
 {
-	front_write_num(bf->dir, "state", XenbusStateClosing);
-	front_wait_backend(bf->backend, XenbusStateClosing, 20000);
-	front_write_num(bf->dir, "state", XenbusStateClosed);
-	front_wait_backend(bf->backend, XenbusStateClosed, 20000);
+	front_close(bf->dir, bf->backend, "blkfront");
 	pv_gnttab_end(bf->ring_ref);
 }

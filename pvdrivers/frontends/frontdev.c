@@ -114,3 +114,18 @@ bool front_wait_backend(const char *backend, int want, unsigned int ms)
 	}
 	return false;
 }
+
+bool front_close(const char *dir, const char *backend, const char *who)
+{
+	static const int steps[] = { XenbusStateClosing, XenbusStateClosed };
+
+	for (unsigned int i = 0; i < 2; i++) {
+		front_write_num(dir, "state", (unsigned long long)steps[i]);
+		if (!front_wait_backend(backend, steps[i], 20000)) {
+			printf("%s: the backend did not reach %s within 20 s (state %d)\n", who,
+			       i ? "Closed" : "Closing", front_backend_state(backend));
+			return false;
+		}
+	}
+	return true;
+}

@@ -38,5 +38,12 @@ int front_backend_state(const char *backend);
  * at most ms milliseconds; false if it never came.
  */
 bool front_wait_backend(const char *backend, int want, unsigned int ms);
+/*
+ * Closes the device in DIR as the xenbus protocol says: Closing, waits (at
+ * most 20 s) for the backend's Closing, Closed, waits for its Closed.
+ * true once the backend is Closed; false after printing, with who, which
+ * state the backend never reached.
+ */
+bool front_close(const char *dir, const char *backend, const char *who);
 
 #endif

@@ -217,11 +217,8 @@ static void release(struct netfront *nf)
 
 void netfront_close(struct netfront *nf)
 {
-	front_write_num(nf->dir, "state", XenbusStateClosing);
-	front_wait_backend(nf->backend, XenbusStateClosing, 20000);
-	front_write_num(nf->dir, "state", XenbusStateClosed);
-	front_wait_backend(nf->backend, XenbusStateClosed, 20000);
-	/* The backend unmapped everything before it said Closed: the grants can go. */
+	front_close(nf->dir, nf->backend, "netfront");
+	/* The backend unmapped everything before it said Closed (or still maps them: ending fails). */
 	release(nf);
 }
 

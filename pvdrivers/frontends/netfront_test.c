@@ -200,22 +200,6 @@ static void rushed_reconnects(void)
 	check("rushed reconnects", done == RUSHED, done == RUSHED ? "ok" : "failed");
 }
 
-/*
- * A sleep whose timer fires before the guest blocks (here at once; in
- * life a short sleep and a descheduled vCPU) must still end: the hang of
- * issue 6 was a frontend asleep for ever in such a sleep.
- */
-static void sleeps_end(void)
-{
-	uint64_t start = pv_time_ns();
-
-	for (int i = 0; i < 20; i++) {
-		front_sleep_ms(0);
-		front_sleep_ms(1);
-	}
-	check("sleeps whose timer fired first", pv_time_ns() - start >= 20 * 1000000ull, "ended");
-}
-
 static void hostile(void)
 {
 	long ref = pv_gnttab_grant(0, pv_virt_to_mfn(page), true);
@@ -302,7 +286,6 @@ int main(void)
 	}
 	memcpy(dom0_ip, my_ip, 3);
 	dom0_ip[3] = 1;
-	sleeps_end();
 	if (netfront_connect(&nf, 0)) {
 		printf("netfront-test: done (no interface)\n");
 		return 1;
