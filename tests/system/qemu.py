@@ -18,6 +18,7 @@ import codecs
 import os
 import re
 import shlex
+import signal
 import subprocess
 import threading
 import time
@@ -284,6 +285,7 @@ class Result:
         self.stopped = stopped
         self.timed_out = timed_out
         self.seconds = vm.elapsed()
+        self.qemu_abort = qemu_aborted(vm)
 
     @property
     def ok(self):
@@ -320,8 +322,33 @@ class Result:
         return "\n".join(text)
 
 
-def run(log_path, *, expect=(), forbid=(), status=None, stop_on=None, timeout=60,
-        **machine):
+def qemu_aborted(vm):
+    """QEMU's own assertion message if QEMU died of one (SIGABRT), else None."""
+    if vm.status != -signal.SIGABRT:
+        return None
+    return next((m for m in vm.qemu_errors() if "Assertion" in m), None)
+
+
+def run(log_path, **kwargs):
+    """Boots a machine (see run_once) and judges the run.
+
+    QEMU's TCG with several vCPUs now and then aborts on an assertion of
+    its own (e.g. iotlb_to_section's, booting a native Debian kernel): the
+    emulator's bug, not the guest's. Such a boot is run once more, the
+    first log kept beside the second as LOG.qemu-abort and the retry said
+    on stdout; a second abort is a failure like any other.
+    """
+    result = run_once(log_path, **kwargs)
+    if result.qemu_abort:
+        first = f"{log_path}.qemu-abort"
+        os.replace(log_path, first)
+        print(f"  QEMU aborted ({result.qemu_abort}); booting once more (first log: {first})")
+        result = run_once(log_path, **kwargs)
+    return result
+
+
+def run_once(log_path, *, expect=(), forbid=(), status=None, stop_on=None, timeout=60,
+             **machine):
     """Boots a machine (see machine_args for its keywords) and judges the run.
 
     expect   regexes that must each match some line
